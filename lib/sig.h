@@ -1,0 +1,19 @@
+/* Signals arrive as a readable file descriptor (signalfd) so that the one
+ * poll loop of each tool handles them; handlers never do work. */
+#ifndef LB_SIG_H
+#define LB_SIG_H
+
+#include "err.h"
+
+/* Blocks SIGINT, SIGTERM, SIGHUP (and SIGCHLD if want_child) and returns a
+ * non-blocking signalfd for them; SIGPIPE is ignored so a closed reader is a
+ * write error (EPIPE), not a death. */
+int lb_sig_open(int want_child, struct lb_err *err);
+
+/* Returns the next pending signal number, 0 if none, -1 on error. */
+int lb_sig_read(int fd);
+
+/* The exit code for dying of signal sig, as a shell reports it. */
+int lb_sig_exit_code(int sig);
+
+#endif
