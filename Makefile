@@ -49,7 +49,7 @@ LIBNET_LIBS = $(shell libnet-config --libs 2>/dev/null || echo -lnet)
 
 # Diagnostics go into bounded buffers on purpose, so truncation is not a bug.
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-       -Wformat=2 -Wno-format-nonliteral -Wno-format-truncation
+       -Wformat=2 -Wno-format-nonliteral $(if $(findstring clang,$(CC)),,-Wno-format-truncation)
 OPT ?= -O2 -g
 SAN_FLAGS ?=
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN_FLAGS) -MMD -MP \
