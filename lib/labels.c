@@ -16,7 +16,6 @@
 enum {
 	LABEL_NAME_MAX = 63,
 	LABEL_PREFIX_MAX = 253,
-	LABEL_VALUE_MAX = 63,
 	QUOTE_MAX = 64, /* how much of an offending input an error shows */
 };
 
