@@ -162,8 +162,9 @@ const uint8_t *lb_addr_v4(const struct lb_addr *a)
 }
 
 /* Exactly n bytes of s, through inet_pton, which is strict on its own: no
- * spaces, no zone index (RFC 4007 11.2 "%zone" is not an address), and no
- * leading zeros in IPv4 octets, which some parsers read as octal. */
+ * spaces, no zone index (RFC 4007 11: "%zone" names local interface state,
+ * which a pool or a route cannot carry), and no leading zeros in IPv4
+ * octets, which some parsers read as octal. */
 static int addr_parse_n(const char *s, size_t n, struct lb_addr *out)
 {
 	char text[LB_ADDR_STRLEN];
