@@ -17,10 +17,15 @@
  * over the result (ours, jansson's, the caller's) is safe. */
 #define MAX_DEPTH 512
 /* Alias expansion budget, in nodes (plus key bytes / KEY_BYTES_PER_NODE,
- * since copying a mapping copies its keys): generous for real use of
- * anchors, far below what a "billion laughs" document asks for. */
-#define MIN_BUDGET 1000000ull
-#define BUDGET_PER_INPUT_BYTE 100ull
+ * since copying a mapping copies its keys). A document without aliases
+ * has at most about one node per input byte, so 2 per byte covers any of
+ * them; aliases may add a million more, in line with go-yaml's own
+ * "excessive aliasing" limit, and far below what a "billion laughs"
+ * document asks for. The extra is fixed rather than proportional to the
+ * input, so a large file cannot buy a proportionally large explosion:
+ * a million copied mappings is already ~250 MB. */
+#define ALIAS_BUDGET 1000000u
+#define BUDGET_PER_INPUT_BYTE 2u
 #define KEY_BYTES_PER_NODE 8
 #define MAX_FILE (256u << 20)
 
@@ -695,10 +700,9 @@ int lb_yaml_parse(const char *data, size_t len, const char *name, lb_manifest_fn
 	ld->data = data;
 	ld->len = len;
 	ld->err = err;
-	ld->budget = len > MIN_BUDGET / BUDGET_PER_INPUT_BYTE ? len * BUDGET_PER_INPUT_BYTE
-							      : MIN_BUDGET;
-	if (len > SIZE_MAX / BUDGET_PER_INPUT_BYTE)
-		ld->budget = SIZE_MAX;
+	ld->budget = len < (SIZE_MAX - ALIAS_BUDGET) / BUDGET_PER_INPUT_BYTE
+			     ? ALIAS_BUDGET + len * BUDGET_PER_INPUT_BYTE
+			     : SIZE_MAX;
 	if (!yaml_parser_initialize(&ld->parser)) {
 		json_decref(ld->anchor_index);
 		free(ld);
