@@ -109,8 +109,6 @@ FUZZ_CC ?= clang
 FUZZ_WARN = $(filter-out -Wno-format-truncation,$(WARN))
 FUZZ_FLAGS = -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -O1 -g
 FUZZ_BINS = $(patsubst t/fuzz/%.c,$(O)-fuzz/%,$(FUZZ_SRCS))
-# WARN follows $(CC); libFuzzer needs clang, which lacks the gcc-only flag.
-FUZZ_WARN = $(filter-out -Wno-format-truncation,$(WARN))
 
 $(O)-fuzz/%: t/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h)
 	@mkdir -p $(@D)

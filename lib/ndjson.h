@@ -28,11 +28,13 @@ struct lb_ndjson_reader {
 	unsigned long bad;    /* lines rejected so far */
 	/* private */
 	char *buf;
-	size_t len, cap, scan;
+	size_t head;            /* start of the first line not yet returned */
+	size_t len, cap, scan;  /* scan: bytes before it hold no '\n' after head */
 	int discarding; /* inside a line already rejected as too long */
 	int eof;
 };
 
+/* max_line 0 means LB_NDJSON_MAX_LINE. A line's length excludes its '\n'. */
 void lb_ndjson_reader_init(struct lb_ndjson_reader *r, const char *name, size_t max_line);
 void lb_ndjson_reader_free(struct lb_ndjson_reader *r);
 /* Appends bytes; returns -1 (err set) only when memory runs out. */
