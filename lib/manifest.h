@@ -17,7 +17,9 @@ typedef int (*lb_manifest_fn)(void *ctx, json_t *obj, const char *name, unsigned
  * does: plain scalars resolve to null, booleans (YAML 1.1 spellings too:
  * yes/no/on/off), integers and floats; quoted scalars stay strings; aliases
  * are expanded (bounded, against alias bombs); merge keys (<<) are honoured.
- * Empty documents are skipped. Errors name `name:LINE`. Calls fn per document. */
+ * Empty (and null) documents are skipped. Errors name `name:LINE`. Calls fn
+ * per document, with the line of the document's first node. Mapping keys
+ * are their scalar text ("80: x" has key "80", "yes: x" key "yes"). */
 int lb_yaml_parse(const char *data, size_t len, const char *name, lb_manifest_fn fn, void *ctx,
 		  struct lb_err *err);
 
