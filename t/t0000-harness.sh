@@ -65,6 +65,12 @@ test_expect_success 'fails' '
 	echo marker-of-failing-output &&
 	false
 '
+test_expect_success 'return 1 from a loop fails the test' '
+	test_when_finished "echo cleanup-after-return" &&
+	for i in 1 2; do
+		test $i = 1 || return 1
+	done
+'
 test_expect_success 'passes after' 'true'
 EOF
 
@@ -180,11 +186,13 @@ test_expect_success 'a failing test prints not ok, its output, and keeps the tra
 	cat >expect <<-\EOF &&
 	ok 1 - passes
 	not ok 2 - fails
-	ok 3 - passes after
-	1..3
+	not ok 3 - return 1 from a loop fails the test
+	ok 4 - passes after
+	1..4
 	EOF
 	tap_lines sub-fail >actual &&
 	test_cmp expect actual &&
+	grep "^# cleanup-after-return" sub/sub-fail.out &&
 	grep "^# marker-of-failing-output" sub/sub-fail.out &&
 	test -d sub/build/trash/sub-fail
 '

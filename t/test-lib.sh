@@ -402,6 +402,12 @@ test_when_finished () {
 		} && (exit \"\$eval_ret\"); eval_ret=\$?; $test_cleanup"
 }
 
+# The body runs inside a function of its own, so that `return 1` (the
+# idiom to fail from inside a loop) ends the body, not the harness.
+lbkit_eval_ () {
+	eval "$1"
+}
+
 # Runs a body (and its cleanups) in this shell, so variables carry over
 # from test to test as in git; output goes to a file unless verbose.
 lbkit_run_body_ () {
@@ -415,11 +421,11 @@ lbkit_run_body_ () {
 	fi
 	: >"$lbkit_out_"
 	if test -n "$trace"; then
-		{ set -x; eval "$1"; eval_ret=$?; set +x; } >>"$lbkit_redirect_out_" 2>&1 </dev/null
+		{ set -x; lbkit_eval_ "$1"; eval_ret=$?; set +x; } >>"$lbkit_redirect_out_" 2>&1 </dev/null
 	else
-		{ eval "$1"; eval_ret=$?; } >>"$lbkit_redirect_out_" 2>&1 </dev/null
+		{ lbkit_eval_ "$1"; eval_ret=$?; } >>"$lbkit_redirect_out_" 2>&1 </dev/null
 	fi
-	{ eval "$test_cleanup"; } >>"$lbkit_redirect_out_" 2>&1 </dev/null
+	{ lbkit_eval_ "$test_cleanup"; } >>"$lbkit_redirect_out_" 2>&1 </dev/null
 	test_in_body=
 	test_cleanup=:
 	cd "$TRASH_DIRECTORY" || bail_out "cannot return to $TRASH_DIRECTORY"
