@@ -49,6 +49,20 @@ running () {
 	esac
 }
 
+# start_sub NAME: like run_sub, but in the background; the script's own
+# PID in $sub_pid.
+start_sub () {
+	(
+		unset LBKIT_TEST_STRICT LBKIT_TEST_VERBOSE
+		LBKIT_T0000_OUTER=$TRASH_DIRECTORY
+		LBKIT_BUILD=$TRASH_DIRECTORY/sub/build
+		export LBKIT_T0000_OUTER LBKIT_BUILD
+		cd "$TRASH_DIRECTORY/sub" &&
+		exec sh "./$1.sh" >"$1.out" 2>"$1.err"
+	) &
+	sub_pid=$!
+}
+
 # The TAP lines only, without comments.
 tap_lines () {
 	grep -v '^#' "sub/$1.out"
@@ -301,14 +315,8 @@ test_expect_success 'test_bg processes are killed at test end and at exit' '
 
 test_expect_success 'test_bg processes are killed when the script is terminated' '
 	rm -f bg-term.pid &&
-	(
-		unset LBKIT_TEST_STRICT LBKIT_TEST_VERBOSE &&
-		LBKIT_T0000_OUTER=$TRASH_DIRECTORY LBKIT_BUILD=$TRASH_DIRECTORY/sub/build &&
-		export LBKIT_T0000_OUTER LBKIT_BUILD &&
-		cd sub &&
-		exec sh ./sub-term.sh >sub-term.out 2>sub-term.err
-	) &
-	script_pid=$! &&
+	start_sub sub-term &&
+	script_pid=$sub_pid &&
 	test_when_finished "kill $script_pid 2>/dev/null; wait $script_pid; true" &&
 	test_wait_for "test -s bg-term.pid" 20 &&
 	pid=$(cat bg-term.pid) &&
