@@ -85,9 +85,9 @@ say () {
 	printf '%s\n' "$*" >&5
 }
 
-# Prints lines of a file (or stdin) as TAP comments.
+# Prints the lines of stdin as TAP comments.
 say_comment () {
-	sed -e 's/^/# /' "$@" >&5
+	sed -e 's/^/# /' >&5
 }
 
 bail_out () {
@@ -272,6 +272,7 @@ lbkit_delete_netns_ () {
 		for sig_ in TERM KILL; do
 			pids_=$(ip netns pids "$real_" 2>/dev/null)
 			test -n "$pids_" || break
+			# shellcheck disable=SC2086 # one PID a word
 			kill -s $sig_ $pids_ 2>/dev/null
 			i_=0
 			while test $i_ -lt 20 && test -n "$(ip netns pids "$real_" 2>/dev/null)"; do
@@ -337,6 +338,7 @@ test_have_prereq () {
 	missing_prereq=
 	lbkit_ifs_=$IFS
 	IFS=,
+	# shellcheck disable=SC2048,SC2086 # split P,Q,!R at the commas
 	set -- $*
 	IFS=$lbkit_ifs_
 	for prereq_; do
