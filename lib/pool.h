@@ -1,0 +1,47 @@
+/* Address pool definitions, from MetalLB metallb.io/v1beta1 IPAddressPool
+ * objects, the legacy MetalLB ConfigMap (data.config, address-pools:), or a
+ * command-line "NAME=RANGE[,RANGE…]". */
+#ifndef LB_POOL_H
+#define LB_POOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "addr.h"
+#include "err.h"
+#include "labels.h"
+
+struct lb_pool_def {
+	char *name;
+	char *origin; /* where it came from, for messages: "IPAddressPool metallb-system/x" */
+	struct lb_range *ranges; /* sorted by first address */
+	size_t nranges;
+	bool auto_assign;   /* default true */
+	bool avoid_buggy;   /* skip IPv4 .0 and .255 */
+	bool has_allocation; /* spec.serviceAllocation present */
+	int priority;       /* serviceAllocation.priority; 0 = unset (tried last) */
+	char **namespaces;
+	size_t nnamespaces;
+	struct lb_labelsel **ns_selectors;
+	size_t nns_selectors;
+	struct lb_labelsel **svc_selectors;
+	size_t nsvc_selectors;
+};
+
+/* Called for each pool a ConfigMap defines, or for each pool it could not
+ * accept (def NULL, err set): one bad pool does not stop the others. */
+typedef void (*lb_pool_fn)(void *ctx, struct lb_pool_def *def, const struct lb_err *err);
+
+int lb_pool_from_ipaddresspool(const json_t *obj, struct lb_pool_def **out, struct lb_err *err);
+/* Legacy MetalLB ConfigMap: data.config is YAML with an address-pools list.
+ * Returns -1 only when the ConfigMap as a whole is unreadable. */
+int lb_pool_from_configmap(const json_t *obj, lb_pool_fn fn, void *ctx, struct lb_err *err);
+/* "NAME=RANGE[,RANGE…]" from the command line. */
+int lb_pool_from_spec(const char *spec, struct lb_pool_def **out, struct lb_err *err);
+/* Validates ranges of one pool: none may overlap another. */
+int lb_pool_check_ranges(const struct lb_pool_def *def, struct lb_err *err);
+void lb_pool_def_free(struct lb_pool_def *def);
+
+#endif
