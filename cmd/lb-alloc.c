@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "alloc.h"
+#include "alloc_input.h"
 #include "atomicfile.h"
 #include "cli.h"
 #include "emit.h"
@@ -48,6 +49,7 @@ struct run {
 	struct lb_cli cli;
 	struct opts o;
 	struct lb_alloc *alloc;
+	struct lb_alloc_input input;
 	int json;
 	int output_failed;
 	unsigned long bad_input;
@@ -246,114 +248,6 @@ static int load_pool_file(struct run *r, const char *path)
 
 /* ---- pipeline: lb-watch events ---------------------------------------------- */
 
-static void cm_pool(void *ctx, struct lb_pool_def *def, const struct lb_err *err)
-{
-	struct file_pools *fp = ctx;
-	if (!def) {
-		lb_errorx(&fp->r->cli.log, "%s", err->msg);
-		return;
-	}
-	add_def(fp, def);
-}
-
-static void object_name(const json_t *obj, char *buf, size_t size)
-{
-	const json_t *meta = json_object_get(obj, "metadata");
-	const char *ns = json_string_value(json_object_get(meta, "namespace"));
-	const char *name = json_string_value(json_object_get(meta, "name"));
-	snprintf(buf, size, "%s%s%s", ns ? ns : "", ns ? "/" : "", name ? name : "?");
-}
-
-static int handle_event(struct run *r, const json_t *ev, struct lb_err *err)
-{
-	const char *type = json_string_value(json_object_get(ev, "type"));
-	const json_t *obj = json_object_get(ev, "object");
-
-	/* A bare object (e.g. from kubectl -o json | jq -c '.items[]') is an ADDED. */
-	if (!type && json_object_get(ev, "kind")) {
-		type = "ADDED";
-		obj = ev;
-	}
-	if (!type)
-		return lb_err_set(err, "no \"type\"");
-	if (!strcmp(type, "SYNCED")) {
-		const char *kind = json_string_value(json_object_get(ev, "kind"));
-		if (!kind)
-			return lb_err_set(err, "SYNCED without \"kind\"");
-		lb_alloc_synced(r->alloc, kind);
-		return 0;
-	}
-	if (!strcmp(type, "BOOKMARK") || !strcmp(type, "LEADER") || !strcmp(type, "FOLLOWER"))
-		return 0;
-	if (!strcmp(type, "ERROR")) {
-		lb_warnx(&r->cli.log, "upstream error event: %s",
-			 json_string_value(json_object_get(obj, "message")) ?: "(no message)");
-		return 0;
-	}
-	int deleted = !strcmp(type, "DELETED");
-	if (!deleted && strcmp(type, "ADDED") && strcmp(type, "MODIFIED"))
-		return lb_err_set(err, "unknown event type '%s'", type);
-	if (!json_is_object(obj))
-		return lb_err_set(err, "%s event without an \"object\"", type);
-	const char *kind = json_string_value(json_object_get(obj, "kind"));
-	if (!kind)
-		return lb_err_set(err, "%s object has no \"kind\"", type);
-
-	char name[600], source[700];
-	object_name(obj, name, sizeof(name));
-	if (!strcmp(kind, "Service")) {
-		if (deleted) {
-			struct lb_svc_spec spec;
-			if (lb_svc_spec_parse(obj, &spec, err) < 0)
-				return -1;
-			lb_alloc_delete_service(r->alloc, spec.key);
-			lb_svc_spec_release(&spec);
-			return 0;
-		}
-		return lb_alloc_set_service(r->alloc, obj, err);
-	}
-	if (!strcmp(kind, "Namespace")) {
-		if (deleted) {
-			const char *n = json_string_value(json_object_get(json_object_get(obj, "metadata"),
-									 "name"));
-			if (n)
-				lb_alloc_delete_namespace(r->alloc, n);
-			return 0;
-		}
-		return lb_alloc_set_namespace(r->alloc, obj, err);
-	}
-	if (!strcmp(kind, "IPAddressPool")) {
-		snprintf(source, sizeof(source), "IPAddressPool %s", name);
-		if (deleted)
-			return lb_alloc_set_pools(r->alloc, source, NULL, 0, err);
-		struct lb_pool_def *def;
-		if (lb_pool_from_ipaddresspool(obj, &def, err) < 0) {
-			/* A pool that became invalid stops serving: drop its old form. */
-			struct lb_err ignored;
-			lb_alloc_set_pools(r->alloc, source, NULL, 0, &ignored);
-			return -1;
-		}
-		return lb_alloc_set_pools(r->alloc, source, &def, 1, err);
-	}
-	if (!strcmp(kind, "ConfigMap")) {
-		if (strcmp(name, r->o.configmap))
-			return 0;
-		snprintf(source, sizeof(source), "ConfigMap %s", name);
-		if (deleted)
-			return lb_alloc_set_pools(r->alloc, source, NULL, 0, err);
-		struct file_pools fp = {r, NULL, 0, 0, NULL};
-		int rc = lb_pool_from_configmap(obj, cm_pool, &fp, err);
-		if (rc == 0)
-			rc = lb_alloc_set_pools(r->alloc, source, fp.defs, fp.n, err);
-		else
-			lb_alloc_set_pools(r->alloc, source, NULL, 0, &(struct lb_err){{0}});
-		free(fp.defs);
-		return rc;
-	}
-	lb_debug(&r->cli.log, "ignoring %s %s", kind, name);
-	return 0;
-}
-
 static void drain(struct run *r, struct lb_ndjson_reader *rd)
 {
 	json_t *ev;
@@ -365,7 +259,7 @@ static void drain(struct run *r, struct lb_ndjson_reader *rd)
 			r->bad_input++;
 			continue;
 		}
-		if (handle_event(r, ev, &err) < 0) {
+		if (lb_alloc_handle_event(&r->input, ev, &err) < 0) {
 			lb_errorx(&r->cli.log, "%s:%lu: %s", rd->name, rd->lineno, err.msg);
 			r->bad_input++;
 		}
@@ -734,6 +628,7 @@ int main(int argc, const char **argv)
 	r.alloc = lb_alloc_new(&ao);
 	if (!r.alloc)
 		lb_fatalx(&r.cli.log, LB_EXIT_ENV, "out of memory");
+	r.input = (struct lb_alloc_input){r.alloc, r.o.configmap, &r.cli.log};
 
 	load_pool_specs(&r);
 	int pool_errors = 0;
