@@ -826,6 +826,10 @@ static int is_json_space(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* The first value is not JSON after all: a YAML flow mapping or sequence
+ * ("{kind: Service, …}") starts the same way. */
+#define LOAD_JSON_NOT_JSON 2
+
 /* A stream of JSON values one after another, as kubectl accepts. */
 static int load_json(const char *data, size_t len, const char *name, struct manifest_walk *w)
 {
@@ -845,6 +849,8 @@ static int load_json(const char *data, size_t len, const char *name, struct mani
 				       JSON_DISABLE_EOF_CHECK | JSON_REJECT_DUPLICATES |
 					       JSON_DECODE_ANY,
 				       &jerr);
+		if (!v && off == 0)
+			return LOAD_JSON_NOT_JSON;
 		if (!v)
 			return lb_err_set(w->err, "%s:%lu: %s", name,
 					  line + (unsigned long)(jerr.line > 0 ? jerr.line - 1 : 0),
@@ -866,14 +872,18 @@ int lb_manifest_load_buffer(const char *data, size_t len, const char *name, lb_m
 	struct manifest_walk w = {fn, ctx, err};
 	size_t i = 0;
 
-	/* kubectl's rule: JSON if it starts like JSON, YAML otherwise. */
+	/* kubectl's rule: JSON if it starts like JSON, YAML otherwise; and YAML
+	 * after all when the first value is not valid JSON. */
 	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3))
 		i = 3;
 	size_t start = i;
 	while (i < len && is_json_space(data[i]))
 		i++;
-	if (i < len && (data[i] == '{' || data[i] == '['))
-		return load_json(data + start, len - start, name, &w);
+	if (i < len && (data[i] == '{' || data[i] == '[')) {
+		int rc = load_json(data + start, len - start, name, &w);
+		if (rc != LOAD_JSON_NOT_JSON)
+			return rc;
+	}
 	return lb_yaml_parse(data, len, name, emit_document, &w, err);
 }
 
