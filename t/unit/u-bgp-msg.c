@@ -227,7 +227,8 @@ static size_t open_msg(uint8_t *m, uint8_t version, uint16_t as, uint16_t hold, 
 	lb_put_be16(body + 3, hold);
 	lb_put_be32(body + 5, id);
 	body[9] = (uint8_t)plen;
-	memcpy(body + 10, params, plen);
+	if (plen)
+		memcpy(body + 10, params, plen);
 	return wrap(m, LB_BGP_OPEN, body, 10 + plen);
 }
 
