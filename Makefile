@@ -110,7 +110,7 @@ FUZZ_BINS = $(patsubst t/fuzz/%.c,$(O)-fuzz/%,$(FUZZ_SRCS))
 
 $(O)-fuzz/%: t/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	$(call quiet,FUZZ,$@)$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(filter-out -Wno-format-truncation,$(WARN)) $(FUZZ_FLAGS) -Ilib \
+	$(call quiet,FUZZ,$@)$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(WARN) $(FUZZ_FLAGS) -Ilib \
 		-DLBKIT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(LIBNET_CFLAGS) \
 		-o $@ $< $(LIB_SRCS) $(LIBS)
 
