@@ -345,6 +345,13 @@ int lb_bgp_notification_decode(const uint8_t *msg, size_t len, struct lb_bgp_not
 		uint8_t tlen;
 		if (lb_buf_get_u8(&b, &tlen) == 0 && tlen > 0 &&
 		    lb_buf_get_bytes(&b, out->shutdown_msg, tlen) == 0) {
+			/* The text goes into our logs: no peer-chosen line
+			 * breaks or terminal escapes (raw bytes stay in data). */
+			for (unsigned i = 0; i < tlen; i++) {
+				uint8_t ch = (uint8_t)out->shutdown_msg[i];
+				if (ch < 0x20 || ch == 0x7f)
+					out->shutdown_msg[i] = '?';
+			}
 			out->shutdown_msg[tlen] = '\0';
 			out->has_shutdown_msg = true;
 		} else {

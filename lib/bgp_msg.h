@@ -145,8 +145,8 @@ struct lb_bgp_caps {
 	struct lb_bgp_gr_af gr_af[LB_BGP_MAX_GR_AF];
 	unsigned n_gr_af;
 	/* Unknown capabilities are skipped (RFC 5492 §4); the first few are
-	 * kept for the log, and all are counted. Ignored by the encoder except
-	 * that each kept one is sent as is. */
+	 * kept for the log and all are counted. The encoder sends the kept
+	 * ones as they are, so a caller can offer a capability we do not model. */
 	struct lb_bgp_cap_raw unknown[LB_BGP_MAX_UNKNOWN_CAPS];
 	unsigned n_unknown, n_unknown_total;
 	unsigned n_caps_total; /* every capability TLV seen, known or not */
@@ -191,7 +191,8 @@ struct lb_bgp_notification {
 	const uint8_t *data; /* points into the decoded message */
 	uint16_t data_len;
 	/* RFC 8203 / RFC 9003 shutdown communication (Cease subcodes 2 and 4):
-	 * UTF-8 text, NUL-terminated here, control characters not filtered. */
+	 * UTF-8 text, NUL-terminated here, control characters (and so any NUL)
+	 * replaced by '?' so it can be logged as is. */
 	bool has_shutdown_msg;
 	char shutdown_msg[256];
 };

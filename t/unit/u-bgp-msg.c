@@ -426,6 +426,10 @@ static void test_notification_refresh(void)
 		   no.has_shutdown_msg && strlen(no.shutdown_msg) == 254,
 	       "and decodes back");
 
+	const uint8_t ctl[] = {MARKER, 0x00, 0x1a, 0x03, 0x06, 0x04, 0x04, 'a', '\n', 0x1b, 0x00};
+	tap_ok(&t, lb_bgp_notification_decode(ctl, sizeof(ctl), &no, &n) == 0 && no.has_shutdown_msg &&
+		   !strcmp(no.shutdown_msg, "a???") && no.data[2] == '\n',
+	       "control characters in a shutdown message are masked for the log, raw data kept");
 	const uint8_t overrun[] = {MARKER, 0x00, 0x18, 0x03, 0x06, 0x02, 0x09, 'b', 'y'};
 	tap_ok(&t, lb_bgp_notification_decode(overrun, sizeof(overrun), &no, &n) == 0 &&
 		   !no.has_shutdown_msg && no.data_len == 3,
