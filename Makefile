@@ -86,7 +86,7 @@ $(O)/%: cmd/%.sh
 $(O)/t/unit/%: $(O)/t/unit/%.o $(LIBLBKIT)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBLBKIT) $(LIBS)
 
-.PHONY: all check test deps asan fuzz bench install clean
+.PHONY: all check test deps fuzz-deps asan fuzz fuzz-run bench install clean
 
 deps:
 	$(Q)if [ -z "$(SKIP_DEPS)" ]; then scripts/install-deps; fi
@@ -116,7 +116,13 @@ $(O)-fuzz/%: t/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h)
 		-DLBKIT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(LIBNET_CFLAGS) \
 		-o $@ $< $(LIB_SRCS) $(LIBS)
 
-fuzz: deps $(FUZZ_BINS)
+fuzz-deps:
+	$(Q)if [ -z "$(SKIP_DEPS)" ]; then scripts/install-deps --fuzz; fi
+
+fuzz: fuzz-deps
+	$(Q)$(MAKE) --no-print-directory fuzz-run
+
+fuzz-run: $(FUZZ_BINS)
 	$(Q)for f in $(FUZZ_BINS); do \
 		name=$$(basename $$f); corpus=t/fuzz/corpus/$$name; \
 		work=$(O)-fuzz/corpus-$$name; mkdir -p $$work; \

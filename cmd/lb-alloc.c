@@ -336,8 +336,9 @@ static json_t *load_state(struct run *r)
 	if (!st)
 		lb_fatalx(&r->cli.log, LB_EXIT_USAGE, "%s:%d: not a valid state file: %s", r->o.state,
 			  jerr.line, jerr.text);
+	const json_t *pools = json_object_get(st, "pools");
 	if (json_integer_value(json_object_get(st, "version")) != 1 ||
-	    !json_is_object(json_object_get(st, "services")))
+	    !json_is_object(json_object_get(st, "services")) || (pools && !json_is_array(pools)))
 		lb_fatalx(&r->cli.log, LB_EXIT_USAGE, "%s: not an lb-alloc state file (version 1)",
 			  r->o.state);
 	return st;
@@ -424,10 +425,37 @@ static void update_status(void *ctx, const char *key, const struct lb_alloc_stat
 		json_object_del(anns, LB_ANN_ALLOCATED);
 }
 
+static void collect_pool(void *ctx, const struct lb_alloc_pool_info *info)
+{
+	json_array_append((json_t *)ctx, info->def->object);
+}
+
+/* Pools given on the command line, else those stored with the claims: a
+ * release or show without --pool must not see every claim as poolless. */
+static void stored_pools(struct run *r, json_t *st)
+{
+	const json_t *pools = json_object_get(st, "pools");
+	size_t i;
+	json_t *obj;
+	json_array_foreach(pools, i, obj) {
+		struct lb_pool_def *def;
+		struct lb_err err;
+		char source[300];
+		if (lb_pool_from_ipaddresspool(obj, &def, &err) < 0)
+			lb_fatalx(&r->cli.log, LB_EXIT_USAGE, "%s: pools[%zu]: %s", r->o.state, i, err.msg);
+		snprintf(source, sizeof(source), "state pool %s", def->name);
+		if (lb_alloc_set_pools(r->alloc, source, &def, 1, &err) < 0)
+			lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
+	}
+}
+
 static void save_state(struct run *r, json_t *st)
 {
 	struct save_ctx sc = {r, json_object_get(st, "services")};
 	lb_alloc_each_service(r->alloc, update_status, &sc);
+	json_t *pools = json_array();
+	lb_alloc_each_pool(r->alloc, collect_pool, pools);
+	json_object_set_new(st, "pools", pools);
 	char *text = json_dumps(st, JSON_INDENT(1) | JSON_SORT_KEYS);
 	struct lb_err err;
 	if (!text)
@@ -524,6 +552,8 @@ static int standalone(struct run *r, const char *cmd)
 			lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
 		st = load_state(r);
 		services = json_object_get(st, "services");
+		if (!r->o.npools && !r->o.npool_files)
+			stored_pools(r, st);
 	}
 	/* Decide nothing until every stored claim is in: oldest claims win. */
 	lb_alloc_require_sync(r->alloc, "State");
@@ -579,8 +609,8 @@ int main(int argc, const char **argv)
 	static struct run r;
 	const struct poptOption options[] = {
 		{"pool", 'p', POPT_ARG_STRING, NULL, OPT_POOL,
-		 "an address pool (repeatable); RANGE is a CIDR, FIRST-LAST or one address",
-		 "NAME=RANGE[,RANGE...]"},
+		 "an address pool (repeatable; named default without NAME=); RANGE is a CIDR, "
+		 "FIRST-LAST or one address", "[NAME=]RANGE[,RANGE...]"},
 		{"pools", 'f', POPT_ARG_STRING, NULL, OPT_POOLS_FILE,
 		 "read IPAddressPool objects and the legacy MetalLB ConfigMap from a YAML or JSON "
 		 "manifest file (repeatable; re-read on SIGHUP)", "FILE"},

@@ -36,7 +36,7 @@ static void build_table(struct lb_cli *cli, const struct lb_cli_spec *spec)
 		{"text", 0, POPT_ARG_NONE, &cli->text, 0,
 		 "print human-readable text even when stdout is not a terminal", NULL},
 		{"verbose", 'v', POPT_ARG_NONE, NULL, OPT_VERBOSE,
-		 "more diagnostics on stderr (repeat for debug)", NULL},
+		 "debug messages on stderr too", NULL},
 		{"quiet", 'q', POPT_ARG_NONE, NULL, OPT_QUIET,
 		 "fewer diagnostics: -q hides info, -qq hides warnings too", NULL},
 		{"log-format", 0, POPT_ARG_STRING, &cli->log_format, 0,

@@ -21,6 +21,7 @@ void lb_pool_def_free(struct lb_pool_def *def)
 	for (size_t i = 0; i < def->nsvc_selectors; i++)
 		lb_labelsel_free(def->svc_selectors[i]);
 	free(def->svc_selectors);
+	json_decref(def->object);
 	free(def);
 }
 
@@ -34,6 +35,21 @@ static struct lb_pool_def *pool_new(const char *name, const char *origin, struct
 	}
 	def->auto_assign = true;
 	return def;
+}
+
+/* The IPAddressPool form of a pool that came in another form. */
+static int synthesize_object(struct lb_pool_def *def, struct lb_err *err)
+{
+	json_t *addrs = json_array();
+	for (size_t i = 0; addrs && i < def->nranges; i++) {
+		char buf[LB_RANGE_STRLEN];
+		json_array_append_new(addrs, json_string(lb_range_format(&def->ranges[i], buf)));
+	}
+	def->object = json_pack("{s:s, s:s, s:{s:s}, s:{s:o, s:b, s:b}}", "apiVersion",
+				"metallb.io/v1beta1", "kind", "IPAddressPool", "metadata", "name",
+				def->name, "spec", "addresses", addrs, "autoAssign", def->auto_assign,
+				"avoidBuggyIPs", def->avoid_buggy);
+	return def->object ? 0 : lb_err_set(err, "out of memory");
 }
 
 static int range_cmp(const void *a, const void *b)
@@ -192,6 +208,12 @@ int lb_pool_from_ipaddresspool(const json_t *obj, struct lb_pool_def **out, stru
 	    parse_allocation(def, json_object_get(spec, "serviceAllocation"), err) < 0 ||
 	    finish_ranges(def, err) < 0)
 		goto fail;
+	def->object = json_pack("{s:s, s:s, s:{s:s}, s:O}", "apiVersion", "metallb.io/v1beta1",
+				"kind", "IPAddressPool", "metadata", "name", name, "spec", spec);
+	if (!def->object) {
+		lb_err_set(err, "out of memory");
+		goto fail;
+	}
 	*out = def;
 	return 0;
 fail:
@@ -246,7 +268,7 @@ static void legacy_pool(const json_t *p, size_t idx, const char *cmname, lb_pool
 	}
 	if (get_bool(p, "auto-assign", &def->auto_assign, name, &err) < 0 ||
 	    get_bool(p, "avoid-buggy-ips", &def->avoid_buggy, name, &err) < 0 ||
-	    finish_ranges(def, &err) < 0)
+	    finish_ranges(def, &err) < 0 || synthesize_object(def, &err) < 0)
 		goto fail;
 	fn(ctx, def, NULL);
 	return;
@@ -291,22 +313,27 @@ int lb_pool_from_configmap(const json_t *obj, lb_pool_fn fn, void *ctx, struct l
 int lb_pool_from_spec(const char *spec, struct lb_pool_def **out, struct lb_err *err)
 {
 	const char *eq = strchr(spec, '=');
-	if (!eq || eq == spec || !eq[1])
-		return lb_err_set(err, "'%s': expected NAME=RANGE[,RANGE...]", spec);
+	const char *list_text = eq ? eq + 1 : spec;
+	char name[254] = "default";
 
-	char name[254];
-	size_t nlen = (size_t)(eq - spec);
-	if (nlen >= sizeof(name))
-		return lb_err_set(err, "'%s': pool name too long", spec);
-	memcpy(name, spec, nlen);
-	name[nlen] = '\0';
+	if (eq) {
+		size_t nlen = (size_t)(eq - spec);
+		if (!nlen)
+			return lb_err_set(err, "'%s': empty pool name before '='", spec);
+		if (nlen >= sizeof(name))
+			return lb_err_set(err, "'%s': pool name too long", spec);
+		memcpy(name, spec, nlen);
+		name[nlen] = '\0';
+	}
+	if (!*list_text)
+		return lb_err_set(err, "'%s': expected [NAME=]RANGE[,RANGE...]", spec);
 
 	char origin[300];
 	snprintf(origin, sizeof(origin), "--pool %s", name);
 	struct lb_pool_def *def = pool_new(name, origin, err);
 	if (!def)
 		return -1;
-	char *list = strdup(eq + 1), *save = NULL;
+	char *list = strdup(list_text), *save = NULL;
 	if (!list) {
 		lb_pool_def_free(def);
 		return lb_err_set(err, "out of memory");
@@ -320,7 +347,7 @@ int lb_pool_from_spec(const char *spec, struct lb_pool_def **out, struct lb_err 
 		if (add_range(def, tok, err) < 0)
 			goto fail;
 	}
-	if (finish_ranges(def, err) < 0)
+	if (finish_ranges(def, err) < 0 || synthesize_object(def, err) < 0)
 		goto fail;
 	free(list);
 	*out = def;

@@ -28,6 +28,9 @@ struct lb_pool_def {
 	size_t nns_selectors;
 	struct lb_labelsel **svc_selectors;
 	size_t nsvc_selectors;
+	/* The pool as an IPAddressPool object (made up for --pool and legacy
+	 * pools), so it can be stored and read back the same way. */
+	json_t *object;
 };
 
 /* Called for each pool a ConfigMap defines, or for each pool it could not
@@ -38,7 +41,8 @@ int lb_pool_from_ipaddresspool(const json_t *obj, struct lb_pool_def **out, stru
 /* Legacy MetalLB ConfigMap: data.config is YAML with an address-pools list.
  * Returns -1 only when the ConfigMap as a whole is unreadable. */
 int lb_pool_from_configmap(const json_t *obj, lb_pool_fn fn, void *ctx, struct lb_err *err);
-/* "NAME=RANGE[,RANGE…]" from the command line. */
+/* "NAME=RANGE[,RANGE…]" from the command line; without "NAME=" the pool is
+ * called "default". */
 int lb_pool_from_spec(const char *spec, struct lb_pool_def **out, struct lb_err *err);
 /* Validates ranges of one pool: none may overlap another. */
 int lb_pool_check_ranges(const struct lb_pool_def *def, struct lb_err *err);

@@ -10,9 +10,11 @@ test_expect_success 'a reversed range is a usage error naming the range' '
 	test_line_count = 2 err
 '
 
-test_expect_success 'a pool without NAME= is refused' '
-	test_expect_code 2 lb-alloc --pool 192.0.2.0/24 pools 2>err &&
-	grep "expected NAME=RANGE" err
+test_expect_success 'a pool without NAME= is called default; an empty name is refused' '
+	lb-alloc --text --pool 192.0.2.0/30 pools >out &&
+	grep "^POOL default ranges=192.0.2.0/30 " out &&
+	test_expect_code 2 lb-alloc --pool =192.0.2.0/30 pools 2>err &&
+	grep "empty pool name" err
 '
 
 test_expect_success 'overlapping ranges inside one pool are refused, naming both' '

@@ -120,4 +120,23 @@ test_expect_success 'an unwritable state directory fails with exit 3 and no part
 	test_line_count = 1 err
 '
 
+test_expect_success 'commands without --pool use the pools stored in the state file' '
+	rm -f s.json &&
+	lb-alloc -p 192.0.2.10-192.0.2.20 -s s.json get default/a >/dev/null &&
+	lb-alloc -p 192.0.2.10-192.0.2.20 -s s.json get default/b >/dev/null &&
+	jq -e ".pools[0].metadata.name==\"default\"" s.json &&
+	lb-alloc -s s.json --json release default/a >out &&
+	jq -e ".ips==[\"192.0.2.10\"]" out &&
+	lb-alloc -s s.json --json show default/b >out &&
+	jq -e ".ips==[\"192.0.2.11\"]" out &&
+	lb-alloc -s s.json --json get default/c >out &&
+	jq -e ".ips==[\"192.0.2.10\"]" out
+'
+
+test_expect_success 'given pools replace the stored ones' '
+	lb-alloc -p other=198.51.100.0/30 -s s.json --json get default/d >out 2>err &&
+	jq -e ".pool==\"other\"" out &&
+	jq -e "[.pools[].metadata.name]==[\"other\"]" s.json
+'
+
 test_done
