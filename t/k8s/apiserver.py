@@ -31,6 +31,8 @@ Options:
   --seed FILE             create objects from FILE (a List, or JSON lines) at start.
   --no-aggregated-discovery  answer discovery only in the legacy form.
   --no-managed-fields     do not add metadata.managedFields.
+  --no-openapi            answer 404 on /openapi/* (kubectl create then needs
+                          --validate=false).
   --request-log FILE      append each request as a JSON line (as GET /log shows).
 
 On start it prints one line, "apiserver https://127.0.0.1:PORT control
@@ -941,6 +943,8 @@ class Handler(BaseHTTPRequestHandler):
                                     "groups": groups}, headers={"Vary": "Accept"})
 
     def openapi(self, p):
+        if self.srv.args.no_openapi:
+            raise ApiError(404, "the server could not find the requested resource")
         if p == ["openapi", "v3"]:
             paths = {}
             for gv in all_group_versions():
@@ -1530,6 +1534,7 @@ class Api:
                         w.offer(ev)
             if not expired:
                 st.watchers.add(w)
+                st.cond.notify_all()
         h.send_response(200)
         h.send_header("Content-Type", "application/json")
         h.send_header("Cache-Control", "no-cache, private")
@@ -1546,6 +1551,7 @@ class Api:
         finally:
             with st.cond:
                 st.watchers.discard(w)
+                st.cond.notify_all()
 
     def event_line(self, etype, o):
         if etype == "BOOKMARK-INITIAL":
@@ -1967,6 +1973,7 @@ def main():
     ap.add_argument("--seed")
     ap.add_argument("--no-aggregated-discovery", action="store_true")
     ap.add_argument("--no-managed-fields", action="store_true")
+    ap.add_argument("--no-openapi", action="store_true")
     ap.add_argument("--request-log")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
@@ -1996,6 +2003,13 @@ def main():
             for ns in ("default", "kube-system", "kube-public", "kube-node-lease"):
                 d = {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}}
                 seed(app, json.dumps(d))
+            # Every cluster has this one; a list of services is never empty.
+            seed(app, json.dumps({
+                "apiVersion": "v1", "kind": "Service",
+                "metadata": {"name": "kubernetes", "namespace": "default",
+                             "labels": {"component": "apiserver", "provider": "kubernetes"}},
+                "spec": {"clusterIP": "10.96.0.1", "ports": [
+                    {"name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443}]}}))
     if args.seed:
         with open(args.seed) as f:
             seed(app, f.read())
