@@ -35,6 +35,9 @@ Options:
                           --validate=false).
   --request-log FILE      append each request as a JSON line (as GET /log shows).
 
+A fresh store holds the namespaces default, kube-system, kube-public and
+kube-node-lease and the Service default/kubernetes, as a new cluster does.
+
 On start it prints one line, "apiserver https://127.0.0.1:PORT control
 http://127.0.0.1:CPORT", and writes DIR/port and DIR/control-port (readiness).
 SIGTERM/SIGINT: end watches, save (--persist), exit 0.
@@ -68,7 +71,12 @@ Control API (plain HTTP, 127.0.0.1:CPORT, no auth; answers are JSON):
 
 kubectl: `kubectl --kubeconfig DIR/kubeconfig --cache-dir D ...` works with
 validation on: /openapi/v3 advertises the fieldValidation parameter, so
-kubectl leaves validation to the server, which accepts any fields.
+kubectl leaves validation to the server, which accepts any fields (with
+--no-openapi, `kubectl create -f` needs --validate=false).  Tried with kubectl
+1.32: get (-o json, -w, tables fall back to kubectl's own), create, apply
+(client-side), patch (strategic, merge, json, --subresource=status), label,
+describe, delete; `apply --server-side` is refused with 415 as on a server
+without it.
 Differences from a real server: no admission, no field schemas, strategic
 merge patch is a merge patch (lists are replaced), deletion is immediate
 (no finalizers), namespace deletion removes its objects at once.
@@ -87,7 +95,6 @@ import re
 import signal
 import socket
 import ssl
-import string
 import subprocess
 import sys
 import threading
@@ -1189,7 +1196,7 @@ class Api:
             first = max(start, lo)
             i = bisect.bisect_left(keys, first)
             j = bisect.bisect_left(extra, first)
-            items, last, more, count_total = [], None, False, 0
+            items, last, more = [], None, False
             while i < len(keys) or j < len(extra):
                 if j >= len(extra) or (i < len(keys) and keys[i] < extra[j]):
                     k = keys[i]
