@@ -1,57 +1,8 @@
 #!/bin/sh
 test_description='t/k8s/apiserver.py speaks the Kubernetes API as kubectl and curl see it'
 
-# Uses t/test-lib.sh when it is there; until then a minimal stand-in with the
-# same helper names prints TAP by itself.
-TEST_DIRECTORY=$(cd "$(dirname "$0")" && pwd)
-if test -f "$TEST_DIRECTORY/test-lib.sh"; then
-	. "$TEST_DIRECTORY/test-lib.sh"
-else
-	unset KUBECONFIG http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy no_proxy
-	TRASH_DIRECTORY=$(mktemp -d "${TMPDIR:-/tmp}/t4000.XXXXXX") || exit 1
-	HOME=$TRASH_DIRECTORY
-	export HOME
-	cd "$TRASH_DIRECTORY" || exit 1
-	test_count=0 test_failed=0
-	: >"$TRASH_DIRECTORY/.bg"
-	trap 'for p in $(cat "$TRASH_DIRECTORY/.bg" 2>/dev/null); do kill "$p" 2>/dev/null; done' EXIT
-	trap 'exit 1' INT TERM
-	test_expect_success () {
-		test_count=$((test_count + 1))
-		if (eval "$2") >"$TRASH_DIRECTORY/.body.$test_count" 2>&1; then
-			echo "ok $test_count - $1"
-		else
-			echo "not ok $test_count - $1"
-			sed 's/^/# /' "$TRASH_DIRECTORY/.body.$test_count"
-			test_failed=$((test_failed + 1))
-		fi
-	}
-	test_bg () {
-		name_=$1
-		shift
-		setsid "$@" >"$name_.out" 2>"$name_.err" </dev/null &
-		echo $! >"$name_.pid"
-		echo $! >>"$TRASH_DIRECTORY/.bg"
-	}
-	test_must_fail () { ! "$@"; }
-	test_bg_pid () { cat "$TRASH_DIRECTORY/$1.pid"; }
-	test_wait_for () {
-		n_=$(($2 * 20))
-		while ! eval "$1"; do
-			n_=$((n_ - 1))
-			test $n_ -gt 0 || { echo >&2 "still false after $2 s: $1"; return 1; }
-			sleep 0.05
-		done
-	}
-	test_done () {
-		echo "1..$test_count"
-		test $test_failed = 0 && rm -rf "$TRASH_DIRECTORY"
-		test $test_failed = 0
-		exit
-	}
-fi
-# The test-lib runs bodies in this shell; the stand-in in subshells, so
-# everything later tests need is set out here.
+. "$(dirname "$0")/test-lib.sh"
+
 APISERVER="/usr/bin/python3 $TEST_DIRECTORY/k8s/apiserver.py"
 D=$TRASH_DIRECTORY/api
 
@@ -83,9 +34,11 @@ start_server () {
 }
 U=
 
-if ! command -v kubectl >/dev/null 2>&1 || ! command -v curl >/dev/null 2>&1 ||
+# The server itself needs python3, openssl and curl (scripts/install-deps
+# installs them); kubectl is optional: its tests skip where it is missing.
+if ! test -x /usr/bin/python3 || ! command -v curl >/dev/null 2>&1 ||
 	! command -v openssl >/dev/null 2>&1; then
-	skip_all='kubectl, curl or openssl missing'
+	skip_all='python3, curl or openssl missing'
 	test_done
 fi
 
@@ -97,14 +50,14 @@ EOF
 # Started outside any test, so that it lives until the end of the script.
 start_server
 
-test_expect_success 'server starts: CA, port file, kubeconfig' '
+test_expect_success PYTHON3,CURL 'server starts: CA, port file, kubeconfig' '
 	test -s "$D/port" &&
 	openssl verify -CAfile "$D/ca.crt" "$D/server.crt" &&
 	grep -q "server: \"$U\"" "$D/kubeconfig" &&
 	api "$U/version" >v.json && test "$(json v.json "d[\"major\"]")" = 1
 '
 
-test_expect_success 'kubectl get svc -A -o json' '
+test_expect_success PYTHON3,CURL,KUBECTL 'kubectl get svc -A -o json' '
 	k get svc -A -o json >svc.json &&
 	test "$(json svc.json "[i[\"metadata\"][\"name\"] for i in d[\"items\"]]")" = "[\"kubernetes\"]"
 '
@@ -132,7 +85,7 @@ spec:
   addresses: [192.0.2.10-192.0.2.20]
 EOF
 
-test_expect_success 'kubectl create -f a Service and an IPAddressPool (validation on)' '
+test_expect_success PYTHON3,CURL,KUBECTL 'kubectl create -f a Service and an IPAddressPool (validation on)' '
 	k create -f svc.yaml &&
 	k create -f pool.yaml &&
 	k get ipaddresspools -o json >pools.json &&
@@ -145,7 +98,7 @@ test_expect_success 'kubectl create -f a Service and an IPAddressPool (validatio
 	grep -q AlreadyExists dup.err
 '
 
-test_expect_success 'kubectl patch --subresource=status: only status changes, body logged as sent' '
+test_expect_success PYTHON3,CURL,KUBECTL 'kubectl patch --subresource=status: only status changes, body logged as sent' '
 	ctl log/clear >/dev/null &&
 	body="{\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"192.0.2.10\"}]}},\"spec\":{\"type\":\"ClusterIP\"}}" &&
 	k patch svc web --subresource=status --type=merge -p "$body" &&
@@ -159,14 +112,14 @@ test_expect_success 'kubectl patch --subresource=status: only status changes, bo
 	test "$(json patch.line "d[\"content_type\"]")" = application/merge-patch+json
 '
 
-test_expect_success 'a main-resource patch ignores status' '
+test_expect_success PYTHON3,CURL,KUBECTL 'a main-resource patch ignores status' '
 	k patch svc web --type=merge -p "{\"status\":{\"loadBalancer\":{}},\"metadata\":{\"labels\":{\"x\":\"y\"}}}" &&
 	api "$U/api/v1/namespaces/default/services/web" >web.json &&
 	test "$(json web.json "d[\"status\"][\"loadBalancer\"][\"ingress\"][0][\"ip\"]")" = 192.0.2.10 &&
 	test "$(json web.json "d[\"metadata\"][\"labels\"][\"x\"]")" = y
 '
 
-test_expect_success 'kubectl get svc -A -w -o json receives a change' '
+test_expect_success PYTHON3,CURL,KUBECTL 'kubectl get svc -A -w -o json receives a change' '
 	test_bg kwatch timeout 20 kubectl --kubeconfig "$D/kubeconfig" --cache-dir "$TRASH_DIRECTORY/kcache" \
 		get svc -A -w -o json &&
 	curl -sS --max-time 15 "http://127.0.0.1:$(cat "$D/control-port")/wait?watches=1&timeout=10" &&
@@ -175,14 +128,14 @@ test_expect_success 'kubectl get svc -A -w -o json receives a change' '
 	kill "$(test_bg_pid kwatch)"
 '
 
-test_expect_success 'no token, a bad token: 401 Status' '
+test_expect_success PYTHON3,CURL 'no token, a bad token: 401 Status' '
 	code=$(curl -sS --cacert "$D/ca.crt" -o st.json -w "%{http_code}" "$U/api/v1/services") &&
 	test "$code" = 401 && test "$(json st.json "d[\"reason\"]")" = Unauthorized &&
 	code=$(curl -sS --cacert "$D/ca.crt" -H "Authorization: Bearer nope" -o st.json -w "%{http_code}" "$U/api/v1/services") &&
 	test "$code" = 401 && test "$(json st.json "d[\"kind\"]")" = Status
 '
 
-test_expect_success 'a token without the resource: 403 Status, allowed ones work' '
+test_expect_success PYTHON3,CURL 'a token without the resource: 403 Status, allowed ones work' '
 	code=$(curl -sS --cacert "$D/ca.crt" -H "Authorization: Bearer watch-token" -o st.json -w "%{http_code}" "$U/api/v1/configmaps") &&
 	test "$code" = 403 && test "$(json st.json "d[\"reason\"]")" = Forbidden &&
 	code=$(curl -sS --cacert "$D/ca.crt" -H "Authorization: Bearer watch-token" -o /dev/null -w "%{http_code}" -X DELETE "$U/api/v1/namespaces/default/services/web") &&
@@ -191,7 +144,7 @@ test_expect_success 'a token without the resource: 403 Status, allowed ones work
 	test "$code" = 200
 '
 
-test_expect_success 'a CA that did not sign the server is refused' '
+test_expect_success PYTHON3,CURL 'a CA that did not sign the server is refused' '
 	mkdir -p other &&
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout other/ca.key \
 		-out other/ca.crt -days 1 -subj /CN=other 2>/dev/null &&
@@ -199,7 +152,7 @@ test_expect_success 'a CA that did not sign the server is refused' '
 	test "$code" = 60
 '
 
-test_expect_success 'pagination: limit/continue walks a consistent snapshot' '
+test_expect_success PYTHON3,CURL 'pagination: limit/continue walks a consistent snapshot' '
 	for i in 1 2 3 4 5; do
 		api -o /dev/null -H "Content-Type: application/json" \
 			-d "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"c$i\"}}" \
@@ -224,7 +177,7 @@ test_expect_success 'pagination: limit/continue walks a consistent snapshot' '
 	echo "$cont" >/dev/null
 '
 
-test_expect_success 'a continue token older than compacted history: 410 Expired' '
+test_expect_success PYTHON3,CURL 'a continue token older than compacted history: 410 Expired' '
 	api "$U/api/v1/configmaps?limit=2" >p1.json &&
 	cont=$(json p1.json "d[\"metadata\"][\"continue\"]") &&
 	api -X DELETE -o /dev/null "$U/api/v1/namespaces/default/configmaps/c1" &&
@@ -233,7 +186,7 @@ test_expect_success 'a continue token older than compacted history: 410 Expired'
 	test "$code" = 410 && test "$(json st.json "d[\"reason\"]")" = Expired
 '
 
-test_expect_success 'update with a stale resourceVersion: 409 Conflict' '
+test_expect_success PYTHON3,CURL 'update with a stale resourceVersion: 409 Conflict' '
 	api "$U/api/v1/namespaces/default/configmaps/c2" >c2.json &&
 	api -o /dev/null -X PATCH -H "Content-Type: application/merge-patch+json" -d "{\"data\":{\"a\":\"1\"}}" \
 		"$U/api/v1/namespaces/default/configmaps/c2" &&
@@ -242,7 +195,7 @@ test_expect_success 'update with a stale resourceVersion: 409 Conflict' '
 	test "$code" = 409 && test "$(json st.json "d[\"reason\"]")" = Conflict
 '
 
-test_expect_success 'watch from a compacted resourceVersion: ERROR event with a 410 Status' '
+test_expect_success PYTHON3,CURL 'watch from a compacted resourceVersion: ERROR event with a 410 Status' '
 	old=$(json c2.json "d[\"metadata\"][\"resourceVersion\"]") &&
 	ctl compact >/dev/null &&
 	api -D hdr.txt "$U/api/v1/configmaps?watch=1&resourceVersion=$old" >ev.json &&
@@ -252,7 +205,7 @@ test_expect_success 'watch from a compacted resourceVersion: ERROR event with a 
 	test "$(json ev.json "d[\"object\"][\"reason\"]")" = Expired
 '
 
-test_expect_success 'watch: events after the resourceVersion, then BOOKMARKs, then the timeout ends it' '
+test_expect_success PYTHON3,CURL 'watch: events after the resourceVersion, then BOOKMARKs, then the timeout ends it' '
 	rv=$(state_rv) &&
 	api -o /dev/null -X PATCH -H "Content-Type: application/merge-patch+json" -d "{\"data\":{\"b\":\"2\"}}" \
 		"$U/api/v1/namespaces/default/configmaps/c2" &&
@@ -265,7 +218,7 @@ test_expect_success 'watch: events after the resourceVersion, then BOOKMARKs, th
 	test "$(json bm.json "d[\"object\"][\"metadata\"][\"resourceVersion\"]")" = "$(state_rv)"
 '
 
-test_expect_success 'a watch stream cut mid-line: the client sees a torn line and a broken transfer' '
+test_expect_success PYTHON3,CURL 'a watch stream cut mid-line: the client sees a torn line and a broken transfer' '
 	rv=$(state_rv) &&
 	test_bg cutw curl -sS -N --max-time 20 --cacert "$D/ca.crt" -H "Authorization: Bearer admin-token" \
 		"$U/api/v1/configmaps?watch=1&resourceVersion=$rv" &&
@@ -280,7 +233,7 @@ test_expect_success 'a watch stream cut mid-line: the client sees a torn line an
 	! /usr/bin/python3 -c "import json,sys; json.loads(open(sys.argv[1]).read())" cutw.out
 '
 
-test_expect_success 'injected failures: 429 with Retry-After, then normal service' '
+test_expect_success PYTHON3,CURL 'injected failures: 429 with Retry-After, then normal service' '
 	ctl "fail?count=1&status=429&retry_after=2&match=configmaps" >/dev/null &&
 	code=$(api -D h429.txt -o st.json -w "%{http_code}" "$U/api/v1/configmaps") &&
 	test "$code" = 429 && grep -qi "^retry-after: 2" h429.txt &&
@@ -288,7 +241,7 @@ test_expect_success 'injected failures: 429 with Retry-After, then normal servic
 	test "$code" = 200
 '
 
-test_expect_success 'restart on the same port keeps objects and resourceVersion (--persist); SIGTERM ends watches cleanly' '
+test_expect_success PYTHON3,CURL,KUBECTL 'restart on the same port keeps objects and resourceVersion (--persist); SIGTERM ends watches cleanly' '
 	rv=$(state_rv) && port=$(cat "$D/port") &&
 	kill "$(test_bg_pid apiserver)" &&
 	test_wait_for "! kill -0 $(test_bg_pid apiserver) 2>/dev/null" 10 &&
@@ -307,7 +260,7 @@ test_expect_success 'restart on the same port keeps objects and resourceVersion 
 	! test -s endw.err
 '
 
-test_expect_success 'IPv6: the server on ::1 serves kubectl' '
+test_expect_success PYTHON3,CURL,KUBECTL 'IPv6: the server on ::1 serves kubectl' '
 	rm -f "$D/port" &&
 	start_server --listen ::1 &&
 	grep -q "server: \"https://\[::1\]:" "$D/kubeconfig" &&
