@@ -1,0 +1,706 @@
+/* lb-bgp-peer: a BGP speaker that announces VIPs to routers.
+ *
+ * Prefixes come from the command line and from ANNOUNCE/WITHDRAW lines on
+ * stdin; every peer gets the same set. One poll loop drives the peers'
+ * sockets and timers, stdin, the listener and the signals. */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "bgp_adjout.h"
+#include "bgp_community.h"
+#include "bgp_peer.h"
+#include "cli.h"
+#include "emit.h"
+#include "exitcode.h"
+#include "ndjson.h"
+#include "sig.h"
+
+enum {
+	OPT_PEER = 1,
+	OPT_NEXT_HOP,
+	OPT_COMMUNITY,
+	OPT_LARGE_COMMUNITY,
+	OPT_LOCAL_PREF,
+	OPT_MED,
+};
+
+#define MAX_PEERS 64
+
+struct opts {
+	char *peers[MAX_PEERS];
+	size_t npeers;
+	char *asn, *peer_asn, *router_id, *source, *md5;
+	char *shutdown_msg;
+	int port, passive, hold_time, ttl, connect_retry, agg4, agg6;
+	int graceful_restart, gr_time;
+	struct lb_addr next_hop, next_hop6;
+	struct lb_bgp_adjout_attrs attrs;
+};
+
+/* A VIP announced from stdin and the prefix that carries it (its covering
+ * prefix with an aggregation length), so a withdraw removes the prefix only
+ * when no other VIP still needs it. */
+struct vip {
+	struct lb_addr ip;
+	struct lb_prefix pfx;
+};
+
+struct run {
+	struct lb_cli cli;
+	struct opts o;
+	struct lb_bgp_peer peers[MAX_PEERS];
+	size_t npeers;
+	int json;
+	int output_failed;
+	unsigned long bad_input;
+	struct vip *vips;
+	size_t nvips;
+};
+
+static uint64_t now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static int parse_u32(const char *s, uint32_t *out)
+{
+	char *end;
+	errno = 0;
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v > UINT32_MAX)
+		return -1;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int on_option(void *ctx, int val, const char *arg, struct lb_err *err)
+{
+	struct opts *o = ctx;
+	struct lb_addr a;
+	uint32_t v;
+	switch (val) {
+	case OPT_PEER:
+		if (o->npeers >= MAX_PEERS)
+			return lb_err_set(err, "more than %d peers", MAX_PEERS);
+		/* popt reuses arg's memory for the next option. */
+		if (!(o->peers[o->npeers] = strdup(arg)))
+			return lb_err_set(err, "out of memory");
+		o->npeers++;
+		return 0;
+	case OPT_NEXT_HOP:
+		if (lb_addr_parse(arg, &a, err) < 0)
+			return -1;
+		if (a.family == LB_AF_INET)
+			o->next_hop = a;
+		else
+			o->next_hop6 = a;
+		return 0;
+	case OPT_COMMUNITY:
+		if (o->attrs.n_communities >= LB_BGP_ADJOUT_MAX_COMMUNITIES)
+			return lb_err_set(err, "more than %d communities", LB_BGP_ADJOUT_MAX_COMMUNITIES);
+		return lb_bgp_community_parse(arg, &o->attrs.communities[o->attrs.n_communities++],
+					      err);
+	case OPT_LARGE_COMMUNITY:
+		if (o->attrs.n_large >= LB_BGP_ADJOUT_MAX_COMMUNITIES)
+			return lb_err_set(err, "more than %d large communities",
+					  LB_BGP_ADJOUT_MAX_COMMUNITIES);
+		return lb_bgp_large_community_parse(arg, &o->attrs.large[o->attrs.n_large++], err);
+	case OPT_LOCAL_PREF:
+		if (parse_u32(arg, &v) < 0)
+			return lb_err_set(err, "'%s': not a number from 0 to 4294967295", arg);
+		o->attrs.has_local_pref = true;
+		o->attrs.local_pref = v;
+		return 0;
+	case OPT_MED:
+		if (parse_u32(arg, &v) < 0)
+			return lb_err_set(err, "'%s': not a number from 0 to 4294967295", arg);
+		o->attrs.has_med = true;
+		o->attrs.med = v;
+		return 0;
+	}
+	return lb_err_set(err, "unknown option");
+}
+
+/* ---- output ---------------------------------------------------------------- */
+
+static void emit(struct run *r, json_t *rec)
+{
+	if (!r->output_failed && lb_emit(stdout, rec, r->json) < 0) {
+		r->output_failed = 1;
+		if (errno != EPIPE)
+			lb_warn(&r->cli.log, "standard output");
+	}
+	json_decref(rec);
+}
+
+static void on_state(void *ctx, struct lb_bgp_peer *p, enum lb_bgp_state from,
+		     enum lb_bgp_state to, const char *reason)
+{
+	struct run *r = ctx;
+	json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "type", "SESSION", "peer", p->name, "state",
+				lb_bgp_state_name(to), "from", lb_bgp_state_name(from));
+	if (reason && *reason)
+		json_object_set_new(rec, "reason", json_string(reason));
+	emit(r, rec);
+}
+
+/* State on demand (SIGUSR1): one PEER line per peer. */
+static void dump(struct run *r, uint64_t now)
+{
+	for (size_t i = 0; i < r->npeers; i++) {
+		struct lb_bgp_peer *p = &r->peers[i];
+		json_t *rec = json_pack("{s:s, s:s, s:s}", "type", "PEER", "peer", p->name, "state",
+					lb_bgp_state_name(p->fsm.state));
+		if (p->established_at)
+			json_object_set_new(rec, "uptime_s",
+					    json_integer((json_int_t)((now - p->established_at) / 1000)));
+		json_object_set_new(rec, "prefixes_sent", json_integer((json_int_t)p->adjout.n_sent));
+		json_object_set_new(rec, "prefixes_wanted",
+				    json_integer((json_int_t)p->adjout.n_wanted));
+		json_object_set_new(rec, "prefixes_received",
+				    json_integer((json_int_t)p->stats.prefixes_received));
+		json_object_set_new(rec, "updates_in", json_integer((json_int_t)p->stats.updates_in));
+		json_object_set_new(rec, "updates_out", json_integer((json_int_t)p->stats.updates_out));
+		json_object_set_new(rec, "established_count",
+				    json_integer((json_int_t)p->stats.established_count));
+		if (p->last_error[0])
+			json_object_set_new(rec, "last_error", json_string(p->last_error));
+		emit(r, rec);
+	}
+}
+
+/* ---- routes ----------------------------------------------------------------- */
+
+static void cover(const struct run *r, const struct lb_addr *ip, int agg4, int agg6,
+		  struct lb_prefix *out)
+{
+	(void)r;
+	unsigned len = ip->family == LB_AF_INET ? (unsigned)agg4 : (unsigned)agg6;
+	lb_prefix_cover(ip, len, out);
+}
+
+static int announce_all(struct run *r, const struct lb_prefix *pfx,
+			const struct lb_bgp_adjout_attrs *attrs, const json_t *only)
+{
+	struct lb_err err;
+	for (size_t i = 0; i < r->npeers; i++) {
+		if (only) {
+			size_t k;
+			json_t *v;
+			int hit = 0;
+			json_array_foreach(only, k, v) {
+				const char *s = json_string_value(v);
+				hit |= s && !strcmp(s, r->peers[i].name);
+			}
+			if (!hit)
+				continue;
+		}
+		if (lb_bgp_peer_announce(&r->peers[i], pfx, attrs, &err) < 0) {
+			lb_errorx(&r->cli.log, "%s", err.msg);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static void withdraw_all(struct run *r, const struct lb_prefix *pfx)
+{
+	struct lb_err err;
+	for (size_t i = 0; i < r->npeers; i++)
+		if (lb_bgp_peer_withdraw(&r->peers[i], pfx, &err) < 0)
+			lb_errorx(&r->cli.log, "%s", err.msg);
+}
+
+static int json_u32(const json_t *v, const char *key, uint32_t *out, struct lb_err *err)
+{
+	json_int_t i = json_integer_value(v);
+	if (!json_is_integer(v) || i < 0 || i > UINT32_MAX)
+		return lb_err_set(err, "%s: not an integer from 0 to 4294967295", key);
+	*out = (uint32_t)i;
+	return 0;
+}
+
+/* The attributes of an ANNOUNCE line: the command line's, with the
+ * line's own fields taking their place. */
+static int line_attrs(struct run *r, const json_t *ev, struct lb_bgp_adjout_attrs *a,
+		      struct lb_err *err)
+{
+	*a = r->o.attrs;
+	const json_t *v;
+	size_t i;
+	json_t *c;
+	if ((v = json_object_get(ev, "localPref"))) {
+		if (json_u32(v, "localPref", &a->local_pref, err) < 0)
+			return -1;
+		a->has_local_pref = true;
+	}
+	if ((v = json_object_get(ev, "med"))) {
+		if (json_u32(v, "med", &a->med, err) < 0)
+			return -1;
+		a->has_med = true;
+	}
+	if ((v = json_object_get(ev, "communities"))) {
+		if (!json_is_array(v) || json_array_size(v) > LB_BGP_ADJOUT_MAX_COMMUNITIES)
+			return lb_err_set(err, "communities: not an array of at most %d strings",
+					  LB_BGP_ADJOUT_MAX_COMMUNITIES);
+		a->n_communities = 0;
+		json_array_foreach(v, i, c) {
+			const char *s = json_string_value(c);
+			if (!s)
+				return lb_err_set(err, "communities[%zu]: not a string", i);
+			if (lb_bgp_community_parse(s, &a->communities[a->n_communities++], err) < 0)
+				return -1;
+		}
+	}
+	if ((v = json_object_get(ev, "largeCommunities"))) {
+		if (!json_is_array(v) || json_array_size(v) > LB_BGP_ADJOUT_MAX_COMMUNITIES)
+			return lb_err_set(err, "largeCommunities: not an array of at most %d strings",
+					  LB_BGP_ADJOUT_MAX_COMMUNITIES);
+		a->n_large = 0;
+		json_array_foreach(v, i, c) {
+			const char *s = json_string_value(c);
+			if (!s)
+				return lb_err_set(err, "largeCommunities[%zu]: not a string", i);
+			if (lb_bgp_large_community_parse(s, &a->large[a->n_large++], err) < 0)
+				return -1;
+		}
+	}
+	return 0;
+}
+
+static struct vip *find_vip(struct run *r, const struct lb_addr *ip)
+{
+	for (size_t i = 0; i < r->nvips; i++)
+		if (lb_addr_eq(&r->vips[i].ip, ip))
+			return &r->vips[i];
+	return NULL;
+}
+
+static bool prefix_used(const struct run *r, const struct lb_prefix *p)
+{
+	for (size_t i = 0; i < r->nvips; i++)
+		if (r->vips[i].pfx.len == p->len && lb_addr_eq(&r->vips[i].pfx.addr, &p->addr))
+			return true;
+	return false;
+}
+
+static int handle_line(struct run *r, const json_t *ev, struct lb_err *err)
+{
+	const char *type = json_string_value(json_object_get(ev, "type"));
+	const char *via = json_string_value(json_object_get(ev, "via"));
+	const char *ipstr = json_string_value(json_object_get(ev, "ip"));
+	if (!type)
+		return lb_err_set(err, "no \"type\"");
+	if (strcmp(type, "ANNOUNCE") && strcmp(type, "WITHDRAW"))
+		return 0; /* other stages' lines pass by */
+	if (via && strcmp(via, "bgp"))
+		return 0; /* e.g. "l2", for lb-arp-announce */
+	if (!ipstr)
+		return lb_err_set(err, "%s without \"ip\"", type);
+	struct lb_addr ip;
+	if (lb_addr_parse(ipstr, &ip, err) < 0)
+		return -1;
+	struct vip *old = find_vip(r, &ip);
+	if (!strcmp(type, "WITHDRAW")) {
+		if (!old)
+			return 0;
+		struct lb_prefix p = old->pfx;
+		*old = r->vips[--r->nvips];
+		if (!prefix_used(r, &p))
+			withdraw_all(r, &p);
+		return 0;
+	}
+
+	int agg4 = r->o.agg4, agg6 = r->o.agg6;
+	const json_t *v = json_object_get(ev, "aggregationLength");
+	if (v) {
+		uint32_t n = 0;
+		if (json_u32(v, "aggregationLength", &n, err) < 0 || n > lb_addr_bits(&ip))
+			return lb_err_set(err, "aggregationLength: not from 0 to %u",
+					  lb_addr_bits(&ip));
+		if (ip.family == LB_AF_INET)
+			agg4 = (int)n;
+		else
+			agg6 = (int)n;
+	}
+	struct lb_bgp_adjout_attrs attrs;
+	if (line_attrs(r, ev, &attrs, err) < 0)
+		return -1;
+	const json_t *only = json_object_get(ev, "peers");
+	if (only && !json_is_array(only))
+		return lb_err_set(err, "peers: not an array of addresses");
+	struct lb_prefix p;
+	cover(r, &ip, agg4, agg6, &p);
+	if (old && !(old->pfx.len == p.len && lb_addr_eq(&old->pfx.addr, &p.addr))) {
+		struct lb_prefix gone = old->pfx;
+		old->pfx = p;
+		if (!prefix_used(r, &gone))
+			withdraw_all(r, &gone);
+	} else if (!old) {
+		struct vip *grown = realloc(r->vips, (r->nvips + 1) * sizeof(*grown));
+		if (!grown)
+			return lb_err_set(err, "out of memory");
+		r->vips = grown;
+		r->vips[r->nvips++] = (struct vip){ip, p};
+	}
+	if (only) /* a later line may name other peers: start from none */
+		withdraw_all(r, &p);
+	return announce_all(r, &p, &attrs, only);
+}
+
+static void drain_stdin(struct run *r, struct lb_ndjson_reader *rd)
+{
+	json_t *ev;
+	struct lb_err err;
+	int st;
+	while ((st = lb_ndjson_next(rd, &ev, &err)) != LB_NDJSON_AGAIN) {
+		if (st == LB_NDJSON_BAD) {
+			lb_errorx(&r->cli.log, "%s", err.msg);
+			r->bad_input++;
+			continue;
+		}
+		if (handle_line(r, ev, &err) < 0) {
+			lb_errorx(&r->cli.log, "%s:%lu: %s", rd->name, rd->lineno, err.msg);
+			r->bad_input++;
+		}
+		json_decref(ev);
+	}
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+static uint32_t need_asn(struct run *r, const char *opt, const char *s)
+{
+	uint32_t v;
+	if (!s)
+		lb_cli_usage_error(&r->cli, "%s is required", opt);
+	if (parse_u32(s, &v) < 0 || v == 0)
+		lb_cli_usage_error(&r->cli, "%s '%s': not an AS number from 1 to 4294967295", opt, s);
+	return v;
+}
+
+static void setup(struct run *r)
+{
+	struct lb_err err;
+	struct opts *o = &r->o;
+	if (!o->npeers)
+		lb_cli_usage_error(&r->cli, "--peer is required");
+	uint32_t asn = need_asn(r, "--asn", o->asn);
+	uint32_t peer_asn = need_asn(r, "--peer-asn", o->peer_asn);
+	struct lb_bgp_peer_config pc;
+	memset(&pc, 0, sizeof(pc));
+	pc.local_asn = asn;
+	pc.peer_asn = peer_asn;
+	if (o->port <= 0 || o->port > 65535)
+		lb_cli_usage_error(&r->cli, "--port %d: not a port number", o->port);
+	pc.port = (uint16_t)o->port;
+	if (o->hold_time < 0 || o->hold_time == 1 || o->hold_time == 2 || o->hold_time > 65535)
+		lb_cli_usage_error(&r->cli, "--hold-time %d: must be 0 or from 3 to 65535 (RFC 4271 §4.2)",
+				   o->hold_time);
+	pc.hold_time = (uint16_t)o->hold_time;
+	if (o->connect_retry < 1)
+		lb_cli_usage_error(&r->cli, "--connect-retry %d: must be at least 1", o->connect_retry);
+	pc.connect_retry_ms = (uint32_t)o->connect_retry * 1000;
+	pc.passive = o->passive;
+	pc.next_hop = o->next_hop;
+	pc.next_hop6 = o->next_hop6;
+	pc.md5_password = o->md5;
+	if (o->ttl < 0 || o->ttl > 255)
+		lb_cli_usage_error(&r->cli, "--ttl %d: not from 1 to 255", o->ttl);
+	pc.ttl = o->ttl;
+	pc.graceful_restart = o->graceful_restart;
+	if (o->gr_time < 0 || o->gr_time > 4095)
+		lb_cli_usage_error(&r->cli, "--graceful-restart-time %d: not from 0 to 4095", o->gr_time);
+	pc.gr_time = (uint16_t)o->gr_time;
+	if (o->source && lb_addr_parse(o->source, &pc.source, &err) < 0)
+		lb_cli_usage_error(&r->cli, "--source %s", err.msg);
+	if (o->router_id) {
+		struct lb_addr id;
+		if (lb_addr_parse(o->router_id, &id, &err) < 0 || id.family != LB_AF_INET)
+			lb_cli_usage_error(&r->cli, "--router-id '%s': not an IPv4 address",
+					   o->router_id);
+		pc.router_id = lb_be32(lb_addr_v4(&id));
+		if (!pc.router_id)
+			lb_cli_usage_error(&r->cli, "--router-id 0.0.0.0 is not allowed (RFC 4271 §4.2)");
+	}
+	if (o->agg4 < 0 || o->agg4 > 32)
+		lb_cli_usage_error(&r->cli, "--aggregation-length %d: not from 0 to 32", o->agg4);
+	if (o->agg6 < 0 || o->agg6 > 128)
+		lb_cli_usage_error(&r->cli, "--aggregation-length-v6 %d: not from 0 to 128", o->agg6);
+
+	for (size_t i = 0; i < o->npeers; i++) {
+		if (lb_addr_parse(o->peers[i], &pc.addr, &err) < 0)
+			lb_cli_usage_error(&r->cli, "--peer %s", err.msg);
+		if (pc.source.family && pc.source.family != pc.addr.family)
+			lb_cli_usage_error(&r->cli, "--source %s and --peer %s: not the same family",
+					   o->source, o->peers[i]);
+		/* RFC 4271 §4.2: the identifier is an IPv4 address of ours;
+		 * an IPv6-only session has none to take. */
+		if (!pc.router_id && pc.addr.family == LB_AF_INET6)
+			lb_cli_usage_error(&r->cli, "--peer %s: an IPv6 session needs --router-id",
+					   o->peers[i]);
+		if (lb_bgp_peer_init(&r->peers[i], &pc, &r->cli.log, &err) < 0)
+			lb_cli_usage_error(&r->cli, "--peer %s: %s", o->peers[i], err.msg);
+		r->peers[i].on_state = on_state;
+		r->peers[i].ctx = r;
+		r->npeers++;
+	}
+
+	for (int i = 1; i < r->cli.nargs + 1 && r->cli.args[i - 1]; i++) {
+		const char *s = r->cli.args[i - 1];
+		struct lb_prefix p;
+		struct lb_addr a;
+		if (strchr(s, '/')) {
+			bool host_bits;
+			if (lb_prefix_parse(s, &p, &host_bits, &err) < 0)
+				lb_cli_usage_error(&r->cli, "%s", err.msg);
+			if (host_bits)
+				lb_warnx(&r->cli.log, "%s: host bits cleared", s);
+		} else {
+			if (lb_addr_parse(s, &a, &err) < 0)
+				lb_cli_usage_error(&r->cli, "%s", err.msg);
+			cover(r, &a, o->agg4, o->agg6, &p);
+		}
+		if (announce_all(r, &p, &o->attrs, NULL) < 0)
+			exit(LB_EXIT_ENV);
+	}
+}
+
+static int accept_one(struct run *r, int lfd, uint64_t now)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+	int fd = accept4(lfd, (struct sockaddr *)&ss, &sl, SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	struct lb_addr from;
+	char buf[LB_ADDR_STRLEN];
+	if (lb_addr_from_sockaddr((struct sockaddr *)&ss, &from) == 0) {
+		/* IPv4 peers reach a "::" listener as IPv4-mapped addresses. */
+		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+		if (from.family == LB_AF_INET6 && !memcmp(from.b, mapped, 12)) {
+			from.family = LB_AF_INET;
+			memset(from.b, 0, 12);
+		}
+		for (size_t i = 0; i < r->npeers; i++)
+			if (lb_addr_eq(&r->peers[i].cfg.addr, &from)) {
+				lb_bgp_peer_accept(&r->peers[i], fd, now);
+				return 0;
+			}
+		lb_info(&r->cli.log, "connection from %s refused: not a configured peer",
+			lb_addr_format(&from, buf));
+	}
+	close(fd);
+	return 0;
+}
+
+static int open_usr1(void)
+{
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}
+
+static int loop(struct run *r)
+{
+	struct lb_err err;
+	int sfd = lb_sig_open(0, &err);
+	if (sfd < 0)
+		lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
+	int ufd = open_usr1();
+	if (ufd < 0)
+		lb_fatal(&r->cli.log, LB_EXIT_ENV, "signalfd");
+
+	/* Listen for the peers' own connections; a passive speaker has no
+	 * other way to get a session. */
+	bool any_passive = false;
+	for (size_t i = 0; i < r->npeers; i++)
+		any_passive |= r->peers[i].cfg.passive;
+	struct lb_addr src;
+	memset(&src, 0, sizeof(src));
+	if (r->o.source)
+		lb_addr_parse(r->o.source, &src, NULL);
+	int lfd = lb_bgp_listen(&src, (uint16_t)r->o.port, &err);
+	if (lfd < 0) {
+		if (any_passive)
+			lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
+		lb_debug(&r->cli.log, "%s (only outgoing sessions)", err.msg);
+	}
+	for (size_t i = 0; lfd >= 0 && i < r->npeers; i++)
+		if (r->peers[i].cfg.md5_password &&
+		    lb_bgp_md5_set(lfd, &r->peers[i].cfg.addr, r->peers[i].cfg.md5_password, &err) < 0)
+			lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
+
+	uint64_t now = now_ms();
+	for (size_t i = 0; i < r->npeers; i++)
+		lb_bgp_peer_start(&r->peers[i], now);
+
+	struct lb_ndjson_reader rd;
+	lb_ndjson_reader_init(&rd, "<stdin>", 0);
+	bool stdin_open = !isatty(STDIN_FILENO);
+	int code = LB_EXIT_OK, sig = 0;
+	struct pollfd pfd[4 + MAX_PEERS];
+	while (!sig) {
+		size_t n = 0;
+		pfd[n++] = (struct pollfd){sfd, POLLIN, 0};
+		pfd[n++] = (struct pollfd){ufd, POLLIN, 0};
+		pfd[n++] = (struct pollfd){lfd, POLLIN, 0};
+		pfd[n++] = (struct pollfd){stdin_open ? STDIN_FILENO : -1, POLLIN, 0};
+		uint64_t deadline = 0;
+		for (size_t i = 0; i < r->npeers; i++) {
+			short ev;
+			int fd = lb_bgp_peer_poll_events(&r->peers[i], &ev);
+			pfd[n++] = (struct pollfd){fd, ev, 0};
+			uint64_t d = lb_bgp_peer_deadline(&r->peers[i]);
+			if (d && (!deadline || d < deadline))
+				deadline = d;
+		}
+		now = now_ms();
+		int timeout = -1;
+		if (deadline)
+			timeout = deadline <= now ? 0 : (int)(deadline - now);
+		if (poll(pfd, n, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			lb_fatal(&r->cli.log, LB_EXIT_ENV, "poll");
+		}
+		now = now_ms();
+		if (pfd[0].revents) {
+			int s;
+			while ((s = lb_sig_read(sfd)) > 0) {
+				if (s == SIGHUP)
+					lb_info(&r->cli.log, "SIGHUP ignored");
+				else
+					sig = s;
+			}
+		}
+		if (pfd[1].revents) {
+			struct signalfd_siginfo si;
+			while (read(ufd, &si, sizeof(si)) == sizeof(si))
+				;
+			dump(r, now);
+		}
+		if (pfd[2].revents)
+			while (accept_one(r, lfd, now) == 0)
+				;
+		if (pfd[3].revents) {
+			ssize_t got = lb_ndjson_read_fd(&rd, STDIN_FILENO, &err);
+			if (got < 0 && errno != EAGAIN && errno != EINTR) {
+				lb_errorx(&r->cli.log, "%s", err.msg);
+				stdin_open = false;
+			}
+			if (got == 0)
+				stdin_open = false; /* the speaker keeps its routes */
+			drain_stdin(r, &rd);
+		}
+		for (size_t i = 0; i < r->npeers; i++) {
+			lb_bgp_peer_io(&r->peers[i], pfd[4 + i].revents, now);
+			lb_bgp_peer_tick(&r->peers[i], now);
+			lb_bgp_peer_flush(&r->peers[i], now);
+		}
+		if (r->output_failed) {
+			code = LB_EXIT_ENV;
+			break;
+		}
+	}
+	if (sig) {
+		/* RFC 8203: say why, so the router's operator sees it and the
+		 * router drops our routes at once instead of at hold timer expiry. */
+		for (size_t i = 0; i < r->npeers; i++)
+			lb_bgp_peer_stop(&r->peers[i], r->o.shutdown_msg, 1000, now_ms());
+		code = lb_sig_exit_code(sig);
+	}
+	lb_ndjson_reader_free(&rd);
+	if (lfd >= 0)
+		close(lfd);
+	close(ufd);
+	close(sfd);
+	return code;
+}
+
+int main(int argc, const char **argv)
+{
+	static struct run r;
+	r.o.port = LB_BGP_PORT;
+	r.o.hold_time = 90;
+	r.o.connect_retry = 5;
+	r.o.agg4 = 32;
+	r.o.agg6 = 128;
+	r.o.gr_time = 120;
+	r.o.shutdown_msg = "lb-bgp-peer shutting down";
+	struct opts *o = &r.o;
+	struct poptOption options[] = {
+		{"peer", 0, POPT_ARG_STRING, NULL, OPT_PEER, "the router's address (repeatable)",
+		 "ADDR"},
+		{"asn", 0, POPT_ARG_STRING, &o->asn, 0, "our AS number", "N"},
+		{"peer-asn", 0, POPT_ARG_STRING, &o->peer_asn, 0, "the router's AS number", "N"},
+		{"router-id", 0, POPT_ARG_STRING, &o->router_id, 0,
+		 "BGP identifier (default: the local IPv4 address of the session)", "IPV4"},
+		{"source", 0, POPT_ARG_STRING, &o->source, 0, "local address to connect from and listen on",
+		 "ADDR"},
+		{"port", 0, POPT_ARG_INT, &o->port, 0, "TCP port of the peer and of our listener (179)",
+		 "PORT"},
+		{"passive", 0, POPT_ARG_NONE, &o->passive, 0, "wait for the router to connect", NULL},
+		{"hold-time", 0, POPT_ARG_INT, &o->hold_time, 0, "proposed hold time, 0 or >= 3 (90)",
+		 "SECONDS"},
+		{"connect-retry", 0, POPT_ARG_INT, &o->connect_retry, 0,
+		 "seconds between connection attempts (5)", "SECONDS"},
+		{"next-hop", 0, POPT_ARG_STRING, NULL, OPT_NEXT_HOP,
+		 "next hop of one family (default: the session's local address)", "ADDR"},
+		{"local-pref", 0, POPT_ARG_STRING, NULL, OPT_LOCAL_PREF, "LOCAL_PREF (iBGP)", "N"},
+		{"med", 0, POPT_ARG_STRING, NULL, OPT_MED, "MULTI_EXIT_DISC", "N"},
+		{"community", 0, POPT_ARG_STRING, NULL, OPT_COMMUNITY,
+		 "community ASN:VALUE or a well-known name (repeatable)", "C"},
+		{"large-community", 0, POPT_ARG_STRING, NULL, OPT_LARGE_COMMUNITY,
+		 "large community G:L1:L2 (repeatable)", "LC"},
+		{"aggregation-length", 0, POPT_ARG_INT, &o->agg4, 0,
+		 "announce an IPv4 address as its covering prefix of this length (32)", "LEN"},
+		{"aggregation-length-v6", 0, POPT_ARG_INT, &o->agg6, 0,
+		 "the same for IPv6 (128)", "LEN"},
+		{"md5-password", 0, POPT_ARG_STRING, &o->md5, 0, "TCP MD5 signature key (RFC 2385)",
+		 "KEY"},
+		{"ttl", 0, POPT_ARG_INT, &o->ttl, 0, "IP TTL of the session (eBGP multihop)", "N"},
+		{"graceful-restart", 0, POPT_ARG_NONE, &o->graceful_restart, 0,
+		 "advertise the graceful restart capability (RFC 4724)", NULL},
+		{"graceful-restart-time", 0, POPT_ARG_INT, &o->gr_time, 0,
+		 "restart time advertised, seconds (120)", "SECONDS"},
+		{"shutdown-message", 0, POPT_ARG_STRING, &o->shutdown_msg, 0,
+		 "RFC 8203 message sent on SIGTERM", "TEXT"},
+		POPT_TABLEEND,
+	};
+	const struct lb_cli_spec spec = {
+		.prog = "lb-bgp-peer",
+		.args = "--peer ADDR --asn N --peer-asn N [OPTION...] [PREFIX...]",
+		.summary = "announce prefixes to BGP routers",
+		.man_section = "8",
+		.options = options,
+		.on_option = on_option,
+		.ctx = &r.o,
+	};
+	lb_cli_parse(&r.cli, &spec, argc, argv);
+	r.json = lb_cli_json_output(&r.cli);
+	setup(&r);
+	int code = loop(&r);
+	for (size_t i = 0; i < r.npeers; i++)
+		lb_bgp_peer_free(&r.peers[i]);
+	free(r.vips);
+	if (code == LB_EXIT_OK && r.bad_input)
+		code = LB_EXIT_USAGE;
+	return lb_cli_finish(&r.cli, code);
+}

@@ -1,0 +1,349 @@
+#include "bgp_adjout.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct lb_bgp_adjout_entry {
+	struct lb_prefix pfx;
+	int want; /* index into attrs, -1: not wanted */
+	int sent; /* what the peer holds, -1: nothing */
+	bool dirty;
+};
+
+static uint64_t prefix_hash(const struct lb_prefix *p)
+{
+	return lb_addr_hash(&p->addr) * 31 + p->len;
+}
+
+static bool prefix_eq(const struct lb_prefix *a, const struct lb_prefix *b)
+{
+	return a->len == b->len && lb_addr_eq(&a->addr, &b->addr);
+}
+
+static uint64_t hash_entry(const void *e)
+{
+	return prefix_hash(&((const struct lb_bgp_adjout_entry *)e)->pfx);
+}
+
+static uint64_t hash_key(const void *k)
+{
+	return prefix_hash(k);
+}
+
+static int matches(const void *e, const void *k)
+{
+	return prefix_eq(&((const struct lb_bgp_adjout_entry *)e)->pfx, k);
+}
+
+static const struct lb_hset_ops ops = {hash_entry, hash_key, matches};
+
+void lb_bgp_adjout_init(struct lb_bgp_adjout *a)
+{
+	memset(a, 0, sizeof(*a));
+	lb_hset_init(&a->routes, &ops);
+}
+
+static void free_entry(void *ctx, void *e)
+{
+	(void)ctx;
+	free(e);
+}
+
+void lb_bgp_adjout_free(struct lb_bgp_adjout *a)
+{
+	lb_hset_each(&a->routes, free_entry, NULL);
+	lb_hset_free(&a->routes);
+	free(a->attrs);
+	free(a->dirty);
+	memset(a, 0, sizeof(*a));
+}
+
+static bool attrs_eq(const struct lb_bgp_adjout_attrs *x, const struct lb_bgp_adjout_attrs *y)
+{
+	if (x->has_med != y->has_med || (x->has_med && x->med != y->med))
+		return false;
+	if (x->has_local_pref != y->has_local_pref ||
+	    (x->has_local_pref && x->local_pref != y->local_pref))
+		return false;
+	if (x->n_communities != y->n_communities || x->n_large != y->n_large)
+		return false;
+	for (size_t i = 0; i < x->n_communities; i++)
+		if (x->communities[i] != y->communities[i])
+			return false;
+	for (size_t i = 0; i < x->n_large; i++)
+		if (x->large[i].global != y->large[i].global ||
+		    x->large[i].local1 != y->large[i].local1 ||
+		    x->large[i].local2 != y->large[i].local2)
+			return false;
+	return true;
+}
+
+static int intern(struct lb_bgp_adjout *a, const struct lb_bgp_adjout_attrs *attrs,
+		  struct lb_err *err)
+{
+	if (attrs->n_communities > LB_BGP_ADJOUT_MAX_COMMUNITIES ||
+	    attrs->n_large > LB_BGP_ADJOUT_MAX_COMMUNITIES)
+		return lb_err_set(err, "more than %d communities on one route",
+				  LB_BGP_ADJOUT_MAX_COMMUNITIES);
+	for (size_t i = 0; i < a->n_attrs; i++)
+		if (attrs_eq(&a->attrs[i], attrs))
+			return (int)i;
+	if (a->n_attrs >= 65536)
+		return lb_err_set(err, "too many distinct attribute sets");
+	struct lb_bgp_adjout_attrs *grown = realloc(a->attrs, (a->n_attrs + 1) * sizeof(*grown));
+	if (!grown)
+		return lb_err_set(err, "out of memory");
+	a->attrs = grown;
+	memset(&a->attrs[a->n_attrs], 0, sizeof(a->attrs[0]));
+	struct lb_bgp_adjout_attrs *dst = &a->attrs[a->n_attrs];
+	dst->has_med = attrs->has_med;
+	dst->med = attrs->med;
+	dst->has_local_pref = attrs->has_local_pref;
+	dst->local_pref = attrs->local_pref;
+	dst->n_communities = attrs->n_communities;
+	memcpy(dst->communities, attrs->communities, attrs->n_communities * sizeof(uint32_t));
+	dst->n_large = attrs->n_large;
+	memcpy(dst->large, attrs->large, attrs->n_large * sizeof(attrs->large[0]));
+	return (int)a->n_attrs++;
+}
+
+static int mark_dirty(struct lb_bgp_adjout *a, struct lb_bgp_adjout_entry *e, struct lb_err *err)
+{
+	if (e->dirty)
+		return 0;
+	if (a->n_dirty == a->cap_dirty) {
+		size_t cap = a->cap_dirty ? a->cap_dirty * 2 : 64;
+		struct lb_bgp_adjout_entry **grown = realloc(a->dirty, cap * sizeof(*grown));
+		if (!grown)
+			return lb_err_set(err, "out of memory");
+		a->dirty = grown;
+		a->cap_dirty = cap;
+	}
+	a->dirty[a->n_dirty++] = e;
+	e->dirty = true;
+	return 0;
+}
+
+int lb_bgp_adjout_announce(struct lb_bgp_adjout *a, const struct lb_prefix *p,
+			   const struct lb_bgp_adjout_attrs *attrs, struct lb_err *err)
+{
+	int id = intern(a, attrs, err);
+	if (id < 0)
+		return -1;
+	struct lb_bgp_adjout_entry *e = lb_hset_find(&a->routes, p);
+	if (!e) {
+		e = calloc(1, sizeof(*e));
+		if (!e)
+			return lb_err_set(err, "out of memory");
+		e->pfx = *p;
+		e->want = e->sent = -1;
+		if (lb_hset_add(&a->routes, e) < 0) {
+			free(e);
+			return lb_err_set(err, "out of memory");
+		}
+	}
+	if (e->want == id)
+		return 0;
+	if (mark_dirty(a, e, err) < 0)
+		return -1;
+	if (e->want < 0)
+		a->n_wanted++;
+	e->want = id;
+	return 0;
+}
+
+int lb_bgp_adjout_withdraw(struct lb_bgp_adjout *a, const struct lb_prefix *p,
+			   struct lb_err *err)
+{
+	struct lb_bgp_adjout_entry *e = lb_hset_find(&a->routes, p);
+	if (!e || e->want < 0)
+		return 0;
+	if (mark_dirty(a, e, err) < 0)
+		return -1;
+	e->want = -1;
+	a->n_wanted--;
+	return 0;
+}
+
+bool lb_bgp_adjout_wants(const struct lb_bgp_adjout *a, const struct lb_prefix *p)
+{
+	const struct lb_bgp_adjout_entry *e = lb_hset_find(&a->routes, p);
+	return e && e->want >= 0;
+}
+
+bool lb_bgp_adjout_pending(const struct lb_bgp_adjout *a)
+{
+	return a->n_dirty > 0;
+}
+
+struct collect {
+	struct lb_bgp_adjout *a;
+	struct lb_bgp_adjout_entry **dead;
+	size_t n_dead;
+	bool resend;
+	struct lb_err *err;
+	int failed;
+};
+
+static void forget_sent(void *ctx, void *entry)
+{
+	struct collect *c = ctx;
+	struct lb_bgp_adjout_entry *e = entry;
+	e->sent = -1;
+	if (c->resend && e->want >= 0 && mark_dirty(c->a, e, c->err) < 0)
+		c->failed = 1;
+	if (c->dead && e->want < 0 && !e->dirty)
+		c->dead[c->n_dead++] = e;
+}
+
+static void reset_sent(struct lb_bgp_adjout *a, bool resend)
+{
+	struct collect c = {a, NULL, 0, resend, NULL, 0};
+	struct lb_err err;
+	c.err = &err;
+	c.dead = malloc((a->routes.count + 1) * sizeof(*c.dead));
+	lb_hset_each(&a->routes, forget_sent, &c);
+	a->n_sent = 0;
+	if (!c.dead)
+		return; /* the unwanted entries stay until the next flush */
+	for (size_t i = 0; i < c.n_dead; i++) {
+		lb_hset_remove(&a->routes, &c.dead[i]->pfx, c.dead[i]);
+		free(c.dead[i]);
+	}
+	free(c.dead);
+}
+
+void lb_bgp_adjout_reset(struct lb_bgp_adjout *a)
+{
+	reset_sent(a, false);
+}
+
+void lb_bgp_adjout_resend_all(struct lb_bgp_adjout *a)
+{
+	reset_sent(a, true);
+}
+
+/* Withdrawals first, then announcements in runs of one attribute set and
+ * one family; within a run by address, so the output is reproducible. */
+static int order(const void *x, const void *y)
+{
+	const struct lb_bgp_adjout_entry *a = *(const struct lb_bgp_adjout_entry *const *)x;
+	const struct lb_bgp_adjout_entry *b = *(const struct lb_bgp_adjout_entry *const *)y;
+	if (a->want != b->want)
+		return a->want < b->want ? -1 : 1;
+	if (a->pfx.addr.family != b->pfx.addr.family)
+		return a->pfx.addr.family < b->pfx.addr.family ? -1 : 1;
+	int c = lb_addr_cmp(&a->pfx.addr, &b->pfx.addr);
+	if (c)
+		return c;
+	return (a->pfx.len > b->pfx.len) - (a->pfx.len < b->pfx.len);
+}
+
+static bool family_ok(const struct lb_bgp_adjout_session *s, uint8_t family)
+{
+	if (family == LB_AF_INET)
+		return s->ipv4 && s->next_hop.family == LB_AF_INET;
+	return s->ipv6 && s->next_hop6.family == LB_AF_INET6;
+}
+
+static bool family_negotiated(const struct lb_bgp_adjout_session *s, uint8_t family)
+{
+	return family == LB_AF_INET ? s->ipv4 : s->ipv6;
+}
+
+/* Encodes pfx[0..n) (one family) with the encoder, as many UPDATEs as needed. */
+static int encode_run(const struct lb_bgp_adjout_session *s, const struct lb_bgp_adjout_attrs *at,
+		      const struct lb_prefix *pfx, size_t n, struct lb_wbuf *w, struct lb_err *err)
+{
+	int msgs = 0;
+	struct lb_bgp_route_attrs ra;
+	memset(&ra, 0, sizeof(ra));
+	if (at) {
+		ra.origin = s->origin;
+		ra.as_path = s->as_path;
+		ra.as_path_len = s->as_path_len;
+		ra.next_hop = s->next_hop;
+		ra.next_hop6 = s->next_hop6;
+		ra.has_med = at->has_med;
+		ra.med = at->med;
+		ra.has_local_pref = at->has_local_pref;
+		ra.local_pref = at->local_pref;
+		ra.communities = at->communities;
+		ra.n_communities = at->n_communities;
+		ra.large_communities = at->large;
+		ra.n_large_communities = at->n_large;
+	}
+	while (n) {
+		size_t k;
+		int rc = at ? lb_bgp_update_encode_announce(w, s->session, &ra, pfx, n, &k, err)
+			    : lb_bgp_update_encode_withdraw(w, pfx, n, &k, err);
+		if (rc < 0)
+			return -1;
+		pfx += k;
+		n -= k;
+		msgs++;
+	}
+	return msgs;
+}
+
+int lb_bgp_adjout_flush(struct lb_bgp_adjout *a, const struct lb_bgp_adjout_session *s,
+			struct lb_wbuf *w, size_t *skipped, struct lb_err *err)
+{
+	size_t n = a->n_dirty, nrun = 0;
+	int msgs = 0;
+	*skipped = 0;
+	if (!n)
+		return 0;
+	struct lb_prefix *run = malloc(n * sizeof(*run));
+	if (!run)
+		return lb_err_set(err, "out of memory");
+	qsort(a->dirty, n, sizeof(a->dirty[0]), order);
+
+	for (size_t i = 0; i < n;) {
+		struct lb_bgp_adjout_entry *e = a->dirty[i];
+		int want = e->want;
+		uint8_t fam = e->pfx.addr.family;
+		size_t j = i;
+		nrun = 0;
+		for (; j < n && a->dirty[j]->want == want && a->dirty[j]->pfx.addr.family == fam; j++) {
+			struct lb_bgp_adjout_entry *d = a->dirty[j];
+			if (want < 0 ? d->sent >= 0 : d->sent != want)
+				run[nrun++] = d->pfx;
+		}
+		bool ok = want < 0 ? family_negotiated(s, fam) : family_ok(s, fam);
+		if (!ok) {
+			*skipped += nrun;
+			nrun = 0;
+		}
+		if (nrun) {
+			int m = encode_run(s, want < 0 ? NULL : &a->attrs[want], run, nrun, w, err);
+			if (m < 0) {
+				free(run);
+				return -1;
+			}
+			msgs += m;
+		}
+		for (size_t k = i; k < j; k++) {
+			struct lb_bgp_adjout_entry *d = a->dirty[k];
+			if (ok) {
+				if (d->sent < 0 && want >= 0)
+					a->n_sent++;
+				else if (d->sent >= 0 && want < 0)
+					a->n_sent--;
+				d->sent = want;
+			}
+		}
+		i = j;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct lb_bgp_adjout_entry *d = a->dirty[i];
+		d->dirty = false;
+		if (d->want < 0 && d->sent < 0) {
+			lb_hset_remove(&a->routes, &d->pfx, d);
+			free(d);
+		}
+	}
+	a->n_dirty = 0;
+	free(run);
+	return msgs;
+}

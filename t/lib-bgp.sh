@@ -1,0 +1,59 @@
+# Shared set-up for the t3xxx BGP scripts: a router namespace and node
+# namespaces on veth links, BIRD/FRR/GoBGP started inside, and waits
+# bounded in time. Source after test-lib.sh.
+
+# bgp_link ROUTER_NS R_IF NODE_NS N_IF R4/LEN N4/LEN R6/LEN N6/LEN
+bgp_link () {
+	test_veth "$1" "$2" "$3" "$4" &&
+	ip -n "$(test_netns "$1")" addr add "$5" dev "$2" &&
+	ip -n "$(test_netns "$3")" addr add "$6" dev "$4" &&
+	ip -n "$(test_netns "$1")" addr add "$7" dev "$2" nodad &&
+	ip -n "$(test_netns "$3")" addr add "$8" dev "$4" nodad
+}
+
+# bird_start NS NAME CONF: BIRD in NS with control socket NAME.ctl.
+bird_start () {
+	ip netns exec "$(test_netns "$1")" bird -c "$3" -s "$PWD/$2.ctl" -P "$PWD/$2.pid"
+}
+
+bird_stop () {
+	test -f "$1.pid" && kill "$(cat "$1.pid")" 2>/dev/null
+	i_=0
+	while test -S "$1.ctl" && test $i_ -lt 50; do sleep 0.1; i_=$((i_ + 1)); done
+	rm -f "$1.pid" "$1.ctl"
+}
+
+# birdc NAME ARGS...
+bird_c () {
+	bird_ctl_=$1
+	shift
+	birdc -s "$PWD/$bird_ctl_.ctl" "$@"
+}
+
+# bird_established NAME PROTOCOL
+bird_established () {
+	bird_c "$1" show protocols "$2" | grep -q Established
+}
+
+# bird_has_route NAME PREFIX
+bird_has_route () {
+	bird_c "$1" show route "$2" | grep -q "^$2\|^ *$2\| $2 "
+}
+
+# speaker_state FILE PEER STATE: the last SESSION line for PEER says STATE
+speaker_state () {
+	jq -r --arg p "$2" 'select(.type=="SESSION" and .peer==$p) | .state' "$1" | tail -n 1 |
+		grep -qx "$3"
+}
+
+# bgp_bg NAME CMD...: like test_bg, but the process outlives the current
+# test (later tests use the same session) and is killed at the end of the
+# script.
+bgp_bg () {
+	bgp_bg_saved_=$test_in_body
+	test_in_body=
+	test_bg "$@"
+	bgp_bg_rc_=$?
+	test_in_body=$bgp_bg_saved_
+	return $bgp_bg_rc_
+}
