@@ -489,12 +489,7 @@ static int accept_one(struct run *r, int lfd, uint64_t now)
 	struct lb_addr from;
 	char buf[LB_ADDR_STRLEN];
 	if (lb_addr_from_sockaddr((struct sockaddr *)&ss, &from) == 0) {
-		/* IPv4 peers reach a "::" listener as IPv4-mapped addresses. */
-		static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-		if (from.family == LB_AF_INET6 && !memcmp(from.b, mapped, 12)) {
-			from.family = LB_AF_INET;
-			memset(from.b, 0, 12);
-		}
+		lb_bgp_addr_unmap(&from);
 		for (size_t i = 0; i < r->npeers; i++)
 			if (lb_addr_eq(&r->peers[i].cfg.addr, &from)) {
 				lb_bgp_peer_accept(&r->peers[i], fd, now);

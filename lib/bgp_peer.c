@@ -517,6 +517,15 @@ static void read_some(struct lb_bgp_peer *p, uint64_t now)
 	p->rlen -= off;
 }
 
+void lb_bgp_addr_unmap(struct lb_addr *a)
+{
+	static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (a->family == LB_AF_INET6 && !memcmp(a->b, mapped, sizeof(mapped))) {
+		a->family = LB_AF_INET;
+		memset(a->b, 0, sizeof(mapped));
+	}
+}
+
 static void connected(struct lb_bgp_peer *p, uint64_t now)
 {
 	struct sockaddr_storage ss;
@@ -525,6 +534,7 @@ static void connected(struct lb_bgp_peer *p, uint64_t now)
 	memset(&p->local, 0, sizeof(p->local));
 	if (getsockname(p->fd, (struct sockaddr *)&ss, &sl) == 0)
 		lb_addr_from_sockaddr((struct sockaddr *)&ss, &p->local);
+	lb_bgp_addr_unmap(&p->local);
 	struct lb_bgp_fsm_event ev = {.type = LB_BGP_EV_TCP_CONNECTED};
 	fsm_event(p, &ev, now, 0);
 }

@@ -111,9 +111,13 @@ int lb_bgp_peer_withdraw(struct lb_bgp_peer *p, const struct lb_prefix *pfx, str
 void lb_bgp_peer_flush(struct lb_bgp_peer *p, uint64_t now);
 
 /* A listening socket for incoming sessions (non-blocking, SO_REUSEADDR,
- * IPV6_V6ONLY off for "::"). md5 lists the peers' addresses and keys to
- * install (RFC 2385 needs the key on the listener before the SYN arrives). */
+ * IPV6_V6ONLY off for "::"; addr NULL or family 0 means "::"). */
 int lb_bgp_listen(const struct lb_addr *addr, uint16_t port, struct lb_err *err);
+/* An IPv4 peer reaches a "::" listener as an IPv4-mapped IPv6 address
+ * (RFC 4291 §2.5.5.2); this turns it back into the IPv4 address. */
+void lb_bgp_addr_unmap(struct lb_addr *a);
+/* RFC 2385 key for one peer on a socket; a listener needs it before the
+ * peer's SYN arrives. */
 int lb_bgp_md5_set(int fd, const struct lb_addr *peer, const char *key, struct lb_err *err);
 
 #endif
