@@ -1,0 +1,223 @@
+/* Adj-RIB-Out: only changes are sent, prefixes sharing attributes are packed,
+ * and every UPDATE produced decodes back to what was asked for. Also the
+ * community parsers the command line and ANNOUNCE lines use. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "bgp_adjout.h"
+#include "bgp_community.h"
+#include "tap.h"
+
+struct seen {
+	unsigned msgs, announced4, announced6, withdrawn4, withdrawn6, eor;
+	unsigned max_len;
+	uint32_t first_community;
+	unsigned n_communities;
+	bool has_local_pref;
+	uint32_t local_pref;
+	char first_nh6[LB_ADDR_STRLEN];
+};
+
+static const struct lb_bgp_session sess = {
+	.as4 = true, .ebgp = false, .peer_asn = 64500, .mp_ipv4 = true, .mp_ipv6 = true};
+
+/* Walks the messages in w and decodes each UPDATE. */
+static int walk(const struct lb_wbuf *w, struct seen *s)
+{
+	const uint8_t *p = lb_wbuf_data(w);
+	size_t left = lb_wbuf_len(w);
+	memset(s, 0, sizeof(*s));
+	while (left) {
+		struct lb_bgp_header h;
+		struct lb_bgp_notify n;
+		struct lb_bgp_update u;
+		if (lb_bgp_header_decode(p, left, &h, &n) < 0 || h.len > left ||
+		    h.type != LB_BGP_UPDATE)
+			return -1;
+		if (lb_bgp_update_decode(p, h.len, &sess, &u, &n) < 0 || u.treat_as_withdraw)
+			return -1;
+		s->msgs++;
+		if (h.len > s->max_len)
+			s->max_len = h.len;
+		s->announced4 += u.nlri.count;
+		s->announced6 += u.mp_reach.count;
+		s->withdrawn4 += u.withdrawn.count;
+		s->withdrawn6 += u.mp_unreach.count;
+		s->eor += u.end_of_rib;
+		if (u.attrs.n_communities && !s->n_communities) {
+			s->n_communities = u.attrs.n_communities;
+			s->first_community = lb_be32(lb_buf_ptr(&u.attrs.communities));
+		}
+		if (u.attrs.present & (1ull << LB_BGP_ATTR_LOCAL_PREF)) {
+			s->has_local_pref = true;
+			s->local_pref = u.attrs.local_pref;
+		}
+		if (u.mp_reach.count && !s->first_nh6[0])
+			lb_addr_format(&u.attrs.mp_next_hop, s->first_nh6);
+		p += h.len;
+		left -= h.len;
+	}
+	return 0;
+}
+
+static struct lb_prefix pfx(const char *s)
+{
+	struct lb_prefix p;
+	if (lb_prefix_parse(s, &p, NULL, NULL) < 0)
+		abort();
+	return p;
+}
+
+static struct lb_addr addr(const char *s)
+{
+	struct lb_addr a;
+	if (lb_addr_parse(s, &a, NULL) < 0)
+		abort();
+	return a;
+}
+
+/* Flushes into a fresh buffer and decodes what came out. */
+static int flush(struct lb_bgp_adjout *a, const struct lb_bgp_adjout_session *s, struct seen *out,
+		 size_t *skipped)
+{
+	struct lb_wbuf w;
+	struct lb_err err;
+	lb_wbuf_init(&w, 0);
+	int n = lb_bgp_adjout_flush(a, s, &w, skipped, &err);
+	if (n >= 0 && walk(&w, out) < 0)
+		n = -2;
+	lb_wbuf_free(&w);
+	return n;
+}
+
+int main(void)
+{
+	struct tap t = {0, 0};
+	struct lb_bgp_adjout a;
+	struct lb_bgp_adjout_session s;
+	struct lb_bgp_adjout_attrs at, at2;
+	struct lb_err err;
+	struct seen seen;
+	size_t skipped;
+
+	memset(&s, 0, sizeof(s));
+	s.session = &sess;
+	s.next_hop = addr("192.0.2.2");
+	s.next_hop6 = addr("2001:db8::2");
+	s.ipv4 = s.ipv6 = true;
+	memset(&at, 0, sizeof(at));
+	at.has_local_pref = true;
+	at.local_pref = 200;
+	at2 = at;
+	at2.n_communities = 1;
+	at2.communities[0] = 64500u << 16 | 7;
+
+	lb_bgp_adjout_init(&a);
+	struct lb_prefix p1 = pfx("192.0.2.10/32"), p2 = pfx("192.0.2.11/32"),
+			 p3 = pfx("192.0.2.12/32"), p6 = pfx("2001:db8:1::10/128");
+	lb_bgp_adjout_announce(&a, &p1, &at, &err);
+	lb_bgp_adjout_announce(&a, &p2, &at, &err);
+	lb_bgp_adjout_announce(&a, &p3, &at, &err);
+	tap_ok(&t, lb_bgp_adjout_pending(&a) && a.n_wanted == 3, "three wanted, pending");
+	tap_is_int(&t, flush(&a, &s, &seen, &skipped), 1, "three prefixes with one attribute set: one UPDATE");
+	tap_ok(&t, seen.announced4 == 3 && seen.has_local_pref && seen.local_pref == 200,
+	       "the UPDATE carries the three and LOCAL_PREF 200");
+	tap_is_int(&t, a.n_sent, 3, "three sent");
+	tap_is_int(&t, flush(&a, &s, &seen, &skipped), 0, "nothing changed: nothing sent");
+
+	lb_bgp_adjout_announce(&a, &p1, &at, &err);
+	tap_ok(&t, !lb_bgp_adjout_pending(&a), "announcing again with the same attributes is no change");
+
+	struct lb_prefix p4 = pfx("192.0.2.13/32");
+	lb_bgp_adjout_announce(&a, &p4, &at, &err);
+	lb_bgp_adjout_withdraw(&a, &p4, &err);
+	tap_is_int(&t, flush(&a, &s, &seen, &skipped), 0,
+		   "announced and withdrawn between flushes: nothing sent");
+	tap_is_int(&t, a.routes.count, 3, "and the entry is gone");
+
+	lb_bgp_adjout_withdraw(&a, &p2, &err);
+	tap_is_int(&t, flush(&a, &s, &seen, &skipped), 1, "a withdrawal: one UPDATE");
+	tap_ok(&t, seen.withdrawn4 == 1 && seen.announced4 == 0, "withdrawing exactly one prefix");
+	tap_ok(&t, a.n_sent == 2 && a.n_wanted == 2, "two left");
+	tap_ok(&t, lb_bgp_adjout_withdraw(&a, &p2, &err) == 0 && !lb_bgp_adjout_pending(&a),
+	       "withdrawing an absent prefix is no change");
+
+	lb_bgp_adjout_announce(&a, &p3, &at2, &err);
+	tap_is_int(&t, flush(&a, &s, &seen, &skipped), 1, "new attributes for one prefix: one UPDATE");
+	tap_ok(&t, seen.announced4 == 1 && seen.withdrawn4 == 0 && seen.n_communities == 1 &&
+		       seen.first_community == (64500u << 16 | 7),
+	       "it re-announces only that prefix, with its community");
+
+	lb_bgp_adjout_announce(&a, &p6, &at, &err);
+	s.ipv6 = false;
+	tap_is_int(&t, flush(&a, &s, &seen, &skipped), 0, "IPv6 not negotiated: no UPDATE");
+	tap_is_int(&t, skipped, 1, "the IPv6 prefix is counted as skipped");
+	s.ipv6 = true;
+	lb_bgp_adjout_resend_all(&a);
+	tap_is_int(&t, flush(&a, &s, &seen, &skipped), 3,
+		   "resend all: one UPDATE per attribute set and family");
+	tap_ok(&t, seen.announced4 == 2 && seen.announced6 == 1 && !strcmp(seen.first_nh6, "2001:db8::2"),
+	       "both IPv4 prefixes again and the IPv6 one with its next hop");
+	tap_is_int(&t, a.n_sent, 3, "three sent");
+
+	lb_bgp_adjout_reset(&a);
+	tap_ok(&t, a.n_sent == 0 && !lb_bgp_adjout_pending(&a), "session down: nothing sent, nothing pending");
+	lb_bgp_adjout_withdraw(&a, &p6, &err);
+	tap_is_int(&t, flush(&a, &s, &seen, &skipped), 0,
+		   "withdrawing what the peer no longer holds sends nothing");
+	lb_bgp_adjout_free(&a);
+
+	/* Packing: 3000 /32s fill UPDATEs to the 4096-byte limit. */
+	lb_bgp_adjout_init(&a);
+	for (unsigned i = 0; i < 3000; i++) {
+		struct lb_prefix p;
+		memset(&p, 0, sizeof(p));
+		p.addr.family = LB_AF_INET;
+		p.addr.b[12] = 198;
+		p.addr.b[13] = 18;
+		p.addr.b[14] = (uint8_t)(i >> 8);
+		p.addr.b[15] = (uint8_t)i;
+		p.len = 32;
+		lb_bgp_adjout_announce(&a, &p, &at, &err);
+	}
+	int n = flush(&a, &s, &seen, &skipped);
+	tap_ok(&t, n > 0 && seen.announced4 == 3000, "3000 prefixes all announced (%d UPDATEs)", n);
+	tap_ok(&t, n <= 3000 * 5 / (4096 - 60) + 1, "packed: %d UPDATEs for 15000 bytes of NLRI", n);
+	tap_ok(&t, seen.max_len <= LB_BGP_MAX_LEN && seen.max_len > 4000,
+	       "UPDATEs filled close to, never over, 4096 bytes (%u)", seen.max_len);
+	lb_bgp_adjout_free(&a);
+
+	/* Communities. */
+	uint32_t c;
+	struct lb_bgp_large_community lc;
+	tap_ok(&t, lb_bgp_community_parse("64500:100", &c, &err) == 0 && c == (64500u << 16 | 100),
+	       "ASN:VALUE");
+	tap_ok(&t, lb_bgp_community_parse("no-export", &c, &err) == 0 && c == 0xFFFFFF01u,
+	       "no-export");
+	tap_ok(&t, lb_bgp_community_parse("NO-ADVERTISE", &c, &err) == 0 && c == 0xFFFFFF02u,
+	       "names are case-insensitive");
+	tap_ok(&t, lb_bgp_community_parse("65535:65535", &c, &err) == 0 && c == 0xFFFFFFFFu,
+	       "the largest halves");
+	tap_ok(&t, lb_bgp_community_parse("65536:1", &c, &err) < 0, "a half above 65535 is refused");
+	tap_ok(&t, strstr(err.msg, "'65536:1'") != NULL, "the message names the input: %s", err.msg);
+	tap_ok(&t, lb_bgp_community_parse("1:2:3", &c, &err) < 0, "three parts is not a community");
+	tap_ok(&t, lb_bgp_community_parse(":1", &c, &err) < 0, "empty half");
+	tap_ok(&t, lb_bgp_community_parse("1:", &c, &err) < 0, "empty second half");
+	tap_ok(&t, lb_bgp_community_parse("-1:1", &c, &err) < 0, "negative");
+	tap_ok(&t, lb_bgp_community_parse("", &c, &err) < 0, "empty");
+	tap_ok(&t, lb_bgp_large_community_parse("4200000000:1:2", &lc, &err) == 0 &&
+		       lc.global == 4200000000u && lc.local1 == 1 && lc.local2 == 2,
+	       "large community with a 4-octet global part");
+	tap_ok(&t, lb_bgp_large_community_parse("4294967296:1:2", &lc, &err) < 0,
+	       "a large community field above 2^32-1 is refused");
+	tap_ok(&t, lb_bgp_large_community_parse("1:2", &lc, &err) < 0, "two parts is not large");
+	tap_ok(&t, lb_bgp_large_community_parse("1:2:3:4", &lc, &err) < 0, "four parts neither");
+
+	struct lb_bgp_adjout_attrs big;
+	memset(&big, 0, sizeof(big));
+	big.n_communities = LB_BGP_ADJOUT_MAX_COMMUNITIES + 1;
+	lb_bgp_adjout_init(&a);
+	tap_ok(&t, lb_bgp_adjout_announce(&a, &p1, &big, &err) < 0, "too many communities refused");
+	lb_bgp_adjout_free(&a);
+	return tap_done(&t);
+}
