@@ -57,3 +57,23 @@ bgp_bg () {
 	test_in_body=$bgp_bg_saved_
 	return $bgp_bg_rc_
 }
+
+# frr_start NS DIR CONF: FRR bgpd alone (no zebra, no kernel routes) in NS,
+# its vty socket in DIR.
+frr_start () {
+	mkdir -p "$PWD/$2" &&
+	ip netns exec "$(test_netns "$1")" /usr/lib/frr/bgpd -d -Z -n -S -f "$PWD/$3" \
+		-i "$PWD/$2/bgpd.pid" --vty_socket "$PWD/$2" -z "$PWD/$2/zserv.api" -P 0
+}
+
+# frr_c DIR COMMAND
+frr_c () {
+	vtysh --vty_socket "$PWD/$1" -c "$2"
+}
+
+# gobgp_c NS ARGS...: the gobgp client against the daemon in NS.
+gobgp_c () {
+	gobgp_ns_=$(test_netns "$1")
+	shift
+	ip netns exec "$gobgp_ns_" gobgp -u 127.0.0.1 "$@"
+}
