@@ -41,7 +41,7 @@ frr_route () {
 
 test_expect_success $P 'IPv4 eBGP: Established, routes with next hop, AS path, communities' '
 	mkfifo in4 &&
-	bgp_bg sp4 sh -c "exec ip netns exec $NS_node lb-bgp-peer --json \
+	bgp_bg sp4 sh -c "exec ip netns exec $NS_node lb-bgp-peer --json -v \
 		--peer 192.0.2.1 --asn 64501 --peer-asn 64500 --next-hop 2001:db8::2 \
 		--med 30 --community 64501:100 --community no-export --large-community 64501:1:2 \
 		192.0.2.10/32 2001:db8:1::10/128 <in4" &&
