@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -418,6 +420,9 @@ static void setup(struct run *r)
 	pc.next_hop = o->next_hop;
 	pc.next_hop6 = o->next_hop6;
 	pc.md5_password = o->md5;
+	if (o->md5 && (!*o->md5 || strlen(o->md5) > TCP_MD5SIG_MAXKEYLEN))
+		lb_cli_usage_error(&r->cli, "--md5-password: from 1 to %d bytes (RFC 2385, Linux)",
+				   TCP_MD5SIG_MAXKEYLEN);
 	if (o->ttl < 0 || o->ttl > 255)
 		lb_cli_usage_error(&r->cli, "--ttl %d: not from 1 to 255", o->ttl);
 	pc.ttl = o->ttl;
