@@ -507,11 +507,14 @@ static int accept_one(struct run *r, int lfd, uint64_t now)
 	return 0;
 }
 
-static int open_usr1(void)
+/* SIGUSR1 (state dump) and SIGUSR2 (restart) on a signalfd of their own;
+ * lib/sig.h covers the signals every tool shares. */
+static int open_usr(void)
 {
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -523,7 +526,7 @@ static int loop(struct run *r)
 	int sfd = lb_sig_open(0, &err);
 	if (sfd < 0)
 		lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
-	int ufd = open_usr1();
+	int ufd = open_usr();
 	if (ufd < 0)
 		lb_fatal(&r->cli.log, LB_EXIT_ENV, "signalfd");
 
@@ -555,6 +558,7 @@ static int loop(struct run *r)
 	lb_ndjson_reader_init(&rd, "<stdin>", 0);
 	bool stdin_open = !isatty(STDIN_FILENO);
 	int code = LB_EXIT_OK, sig = 0;
+	bool restart = false;
 	struct pollfd pfd[4 + MAX_PEERS];
 	while (!sig) {
 		size_t n = 0;
@@ -592,9 +596,14 @@ static int loop(struct run *r)
 		}
 		if (pfd[1].revents) {
 			struct signalfd_siginfo si;
-			while (read(ufd, &si, sizeof(si)) == sizeof(si))
-				;
-			dump(r, now);
+			while (read(ufd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGUSR1) {
+					dump(r, now);
+				} else {
+					restart = true;
+					sig = SIGUSR2;
+				}
+			}
 		}
 		if (pfd[2].revents)
 			while (accept_one(r, lfd, now) == 0)
@@ -619,7 +628,13 @@ static int loop(struct run *r)
 			break;
 		}
 	}
-	if (sig) {
+	if (restart) {
+		/* RFC 4724 §4: a restarting speaker just goes; no NOTIFICATION,
+		 * so routers that agreed on graceful restart keep its routes
+		 * until it is back and has sent End-of-RIB. */
+		lb_info(&r->cli.log, "SIGUSR2: closing the sessions without NOTIFICATION for a restart");
+		code = LB_EXIT_OK;
+	} else if (sig) {
 		/* RFC 8203: say why, so the router's operator sees it and the
 		 * router drops our routes at once instead of at hold timer expiry. */
 		for (size_t i = 0; i < r->npeers; i++)
