@@ -19,10 +19,12 @@
 #include "addr.h"
 #include "bgp_adjout.h"
 #include "bgp_community.h"
+#include "bgp_config.h"
 #include "bgp_peer.h"
 #include "cli.h"
 #include "emit.h"
 #include "exitcode.h"
+#include "manifest.h"
 #include "ndjson.h"
 #include "sig.h"
 
@@ -40,7 +42,7 @@ enum {
 struct opts {
 	char *peers[MAX_PEERS];
 	size_t npeers;
-	char *asn, *peer_asn, *router_id, *source, *md5;
+	char *asn, *peer_asn, *router_id, *source, *md5, *config;
 	char *shutdown_msg;
 	int port, passive, hold_time, ttl, connect_retry, agg4, agg6;
 	int graceful_restart, gr_time;
@@ -60,7 +62,10 @@ struct run {
 	struct lb_cli cli;
 	struct opts o;
 	struct lb_bgp_peer peers[MAX_PEERS];
+	char names[MAX_PEERS][254]; /* BGPPeer metadata.name, or the address */
 	size_t npeers;
+	json_t *config_objects; /* kept: peer configs point into them */
+	json_t *aliases;        /* Community names -> values */
 	int json;
 	int output_failed;
 	unsigned long bad_input;
@@ -205,7 +210,7 @@ static int announce_all(struct run *r, const struct lb_prefix *pfx,
 			int hit = 0;
 			json_array_foreach(only, k, v) {
 				const char *s = json_string_value(v);
-				hit |= s && !strcmp(s, r->peers[i].name);
+				hit |= s && (!strcmp(s, r->peers[i].name) || !strcmp(s, r->names[i]));
 			}
 			if (!hit)
 				continue;
@@ -233,6 +238,25 @@ static int json_u32(const json_t *v, const char *key, uint32_t *out, struct lb_e
 		return lb_err_set(err, "%s: not an integer from 0 to 4294967295", key);
 	*out = (uint32_t)i;
 	return 0;
+}
+
+/* A community as MetalLB writes it: a Community object's name, a value,
+ * or "large:G:L1:L2" for a large community. */
+static int add_community(struct run *r, const char *s, struct lb_bgp_adjout_attrs *a,
+			 struct lb_err *err)
+{
+	const char *alias = json_string_value(json_object_get(r->aliases, s));
+	if (alias)
+		s = alias;
+	if (!strncmp(s, "large:", 6)) {
+		if (a->n_large >= LB_BGP_ADJOUT_MAX_COMMUNITIES)
+			return lb_err_set(err, "more than %d large communities",
+					  LB_BGP_ADJOUT_MAX_COMMUNITIES);
+		return lb_bgp_large_community_parse(s + 6, &a->large[a->n_large++], err);
+	}
+	if (a->n_communities >= LB_BGP_ADJOUT_MAX_COMMUNITIES)
+		return lb_err_set(err, "more than %d communities", LB_BGP_ADJOUT_MAX_COMMUNITIES);
+	return lb_bgp_community_parse(s, &a->communities[a->n_communities++], err);
 }
 
 /* The attributes of an ANNOUNCE line: the command line's, with the
@@ -263,7 +287,7 @@ static int line_attrs(struct run *r, const json_t *ev, struct lb_bgp_adjout_attr
 			const char *s = json_string_value(c);
 			if (!s)
 				return lb_err_set(err, "communities[%zu]: not a string", i);
-			if (lb_bgp_community_parse(s, &a->communities[a->n_communities++], err) < 0)
+			if (add_community(r, s, a, err) < 0)
 				return -1;
 		}
 	}
@@ -394,18 +418,65 @@ static uint32_t need_asn(struct run *r, const char *opt, const char *s)
 	return v;
 }
 
+static int add_peer(struct run *r, const struct lb_bgp_peer_config *pc, const char *name,
+		    struct lb_err *err)
+{
+	char buf[LB_ADDR_STRLEN];
+	if (r->npeers >= MAX_PEERS)
+		return lb_err_set(err, "more than %d peers", MAX_PEERS);
+	for (size_t i = 0; i < r->npeers; i++)
+		if (lb_addr_eq(&r->peers[i].cfg.addr, &pc->addr))
+			return lb_err_set(err, "peer %s given twice", lb_addr_format(&pc->addr, buf));
+	struct lb_bgp_peer *p = &r->peers[r->npeers];
+	if (lb_bgp_peer_init(p, pc, &r->cli.log, err) < 0)
+		return -1;
+	snprintf(r->names[r->npeers], sizeof(r->names[0]), "%s", name ? name : p->name);
+	p->on_state = on_state;
+	p->ctx = r;
+	r->npeers++;
+	return 0;
+}
+
+struct config_load {
+	struct run *r;
+	const struct lb_bgp_peer_config *base;
+	int failed;
+};
+
+static int config_object(void *ctx, json_t *obj, const char *file, unsigned long line)
+{
+	struct config_load *cl = ctx;
+	struct run *r = cl->r;
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	struct lb_err err;
+	if (kind && !strcmp(kind, "BGPPeer")) {
+		struct lb_bgp_peer_config pc = *cl->base;
+		char name[254];
+		json_array_append(r->config_objects, obj);
+		if (lb_bgp_peer_from_object(obj, &pc, name, sizeof(name), &err) < 0 ||
+		    add_peer(r, &pc, name, &err) < 0) {
+			lb_errorx(&r->cli.log, "%s:%lu: %s", file, line, err.msg);
+			cl->failed = 1;
+		}
+	} else if (kind && !strcmp(kind, "Community")) {
+		if (lb_bgp_community_aliases_add(r->aliases, obj, &err) < 0) {
+			lb_errorx(&r->cli.log, "%s:%lu: %s", file, line, err.msg);
+			cl->failed = 1;
+		}
+	} else {
+		lb_debug(&r->cli.log, "%s:%lu: ignoring %s", file, line, kind ? kind : "object");
+	}
+	return 0;
+}
+
 static void setup(struct run *r)
 {
 	struct lb_err err;
 	struct opts *o = &r->o;
-	if (!o->npeers)
-		lb_cli_usage_error(&r->cli, "--peer is required");
-	uint32_t asn = need_asn(r, "--asn", o->asn);
-	uint32_t peer_asn = need_asn(r, "--peer-asn", o->peer_asn);
+	if (!o->npeers && !o->config)
+		lb_cli_usage_error(&r->cli, "--peer or --config is required");
 	struct lb_bgp_peer_config pc;
 	memset(&pc, 0, sizeof(pc));
-	pc.local_asn = asn;
-	pc.peer_asn = peer_asn;
 	if (o->port <= 0 || o->port > 65535)
 		lb_cli_usage_error(&r->cli, "--port %d: not a port number", o->port);
 	pc.port = (uint16_t)o->port;
@@ -446,6 +517,19 @@ static void setup(struct run *r)
 	if (o->agg6 < 0 || o->agg6 > 128)
 		lb_cli_usage_error(&r->cli, "--aggregation-length-v6 %d: not from 0 to 128", o->agg6);
 
+	r->config_objects = json_array();
+	r->aliases = json_object();
+	if (o->config) {
+		struct config_load cl = {r, &pc, 0};
+		if (lb_manifest_load_file(o->config, config_object, &cl, &err) < 0)
+			lb_cli_usage_error(&r->cli, "%s", err.msg);
+		if (cl.failed)
+			exit(LB_EXIT_USAGE);
+	}
+	if (o->npeers) {
+		pc.local_asn = need_asn(r, "--asn", o->asn);
+		pc.peer_asn = need_asn(r, "--peer-asn", o->peer_asn);
+	}
 	for (size_t i = 0; i < o->npeers; i++) {
 		if (lb_addr_parse(o->peers[i], &pc.addr, &err) < 0)
 			lb_cli_usage_error(&r->cli, "--peer %s", err.msg);
@@ -457,12 +541,11 @@ static void setup(struct run *r)
 		if (!pc.router_id && pc.addr.family == LB_AF_INET6)
 			lb_cli_usage_error(&r->cli, "--peer %s: an IPv6 session needs --router-id",
 					   o->peers[i]);
-		if (lb_bgp_peer_init(&r->peers[i], &pc, &r->cli.log, &err) < 0)
+		if (add_peer(r, &pc, NULL, &err) < 0)
 			lb_cli_usage_error(&r->cli, "--peer %s: %s", o->peers[i], err.msg);
-		r->peers[i].on_state = on_state;
-		r->peers[i].ctx = r;
-		r->npeers++;
 	}
+	if (!r->npeers)
+		lb_cli_usage_error(&r->cli, "%s: no BGPPeer objects", o->config);
 
 	for (int i = 1; i < r->cli.nargs + 1 && r->cli.args[i - 1]; i++) {
 		const char *s = r->cli.args[i - 1];
@@ -663,6 +746,8 @@ int main(int argc, const char **argv)
 	struct poptOption options[] = {
 		{"peer", 0, POPT_ARG_STRING, NULL, OPT_PEER, "the router's address (repeatable)",
 		 "ADDR"},
+		{"config", 'c', POPT_ARG_STRING, &o->config, 0,
+		 "MetalLB BGPPeer and Community objects (YAML or JSON)", "FILE"},
 		{"asn", 0, POPT_ARG_STRING, &o->asn, 0, "our AS number", "N"},
 		{"peer-asn", 0, POPT_ARG_STRING, &o->peer_asn, 0, "the router's AS number", "N"},
 		{"router-id", 0, POPT_ARG_STRING, &o->router_id, 0,
@@ -701,7 +786,7 @@ int main(int argc, const char **argv)
 	};
 	const struct lb_cli_spec spec = {
 		.prog = "lb-bgp-peer",
-		.args = "--peer ADDR --asn N --peer-asn N [OPTION...] [PREFIX...]",
+		.args = "(--peer ADDR --asn N --peer-asn N | --config FILE) [OPTION...] [PREFIX...]",
 		.summary = "announce prefixes to BGP routers",
 		.man_section = "8",
 		.options = options,
@@ -715,6 +800,8 @@ int main(int argc, const char **argv)
 	for (size_t i = 0; i < r.npeers; i++)
 		lb_bgp_peer_free(&r.peers[i]);
 	free(r.vips);
+	json_decref(r.config_objects);
+	json_decref(r.aliases);
 	if (code == LB_EXIT_OK && r.bad_input)
 		code = LB_EXIT_USAGE;
 	return lb_cli_finish(&r.cli, code);

@@ -9,7 +9,7 @@ usage_error () {
 
 test_expect_success '--peer, --asn and --peer-asn are required' '
 	usage_error --asn 64501 --peer-asn 64500 &&
-	grep -e "--peer is required" err &&
+	grep -e "--peer or --config is required" err &&
 	usage_error --peer 192.0.2.1 --peer-asn 64500 &&
 	grep -e "--asn is required" err &&
 	usage_error --peer 192.0.2.1 --asn 64501 &&
