@@ -256,9 +256,6 @@ static int cmd_assign(uint8_t family, size_t n)
 		die("%zu Services do not fit a pool of %llu addresses", n,
 		    (unsigned long long)POOL_V4_SIZE);
 	lb_log_init(&log, prog);
-	/* Keep freed memory mapped, so the Service batches' memory is counted
-	 * once in "before" and reused, instead of coming and going. */
-	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
 	struct lb_alloc *a = engine(&w, &log, family);
 	lb_alloc_synced(a, "Service");
@@ -330,7 +327,6 @@ static int cmd_resync(size_t n)
 	if ((uint64_t)n * RESYNC_STRIDE > POOL_V4_SIZE)
 		die("%zu Services do not fit the pool %zu apart", n, (size_t)RESYNC_STRIDE);
 	lb_log_init(&log, prog);
-	mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
 	struct lb_alloc *a = engine(&w, &log, LB_AF_INET);
 	long rss_before = status_kb("VmRSS");
