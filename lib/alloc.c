@@ -487,11 +487,16 @@ static int lowest_free(struct lb_alloc *a, struct pool *p, uint8_t family, struc
 		struct lb_addr *c = &p->cursor[i];
 		if (r->first.family != family || c->family == 0)
 			continue;
-		while (lb_addr_cmp(c, &r->last) <= 0 && (held(a, c) || buggy(p, c))) {
-			if (lb_addr_next(c) < 0)
+		bool free_here = false;
+		while (lb_addr_cmp(c, &r->last) <= 0) {
+			if (!buggy(p, c) && !held(a, c)) {
+				free_here = true;
 				break;
+			}
+			if (lb_addr_next(c) < 0)
+				break; /* the family's last address: nothing beyond */
 		}
-		if (lb_addr_cmp(c, &r->last) > 0 || held(a, c) || buggy(p, c)) {
+		if (!free_here) {
 			c->family = 0; /* exhausted: frees land on the heap */
 			continue;
 		}
