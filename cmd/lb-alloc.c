@@ -53,6 +53,7 @@ struct run {
 	int json;
 	int output_failed;
 	unsigned long bad_input;
+	struct lb_table *table; /* list and pools on a terminal */
 	/* Standalone: changes to other Services are reported on stderr only. */
 	const char *quiet_for_others;
 };
@@ -127,6 +128,10 @@ static json_t *record(enum lb_alloc_type type, const char *service, const struct
 
 static void print_record(struct run *r, json_t *rec)
 {
+	if (r->table && !r->json) {
+		lb_table_add(r->table, rec);
+		return;
+	}
 	if (!r->output_failed && lb_emit(stdout, rec, r->json) < 0) {
 		r->output_failed = 1;
 		if (errno != EPIPE)
@@ -591,10 +596,18 @@ static int standalone(struct run *r, const char *cmd)
 		} else {
 			code = print_state(r, key, &as);
 		}
-	} else if (!strcmp(cmd, "list")) {
-		lb_alloc_each_service(r->alloc, print_list_entry, r);
 	} else {
-		lb_alloc_each_pool(r->alloc, print_pool, r);
+		struct lb_table table;
+		lb_table_init(&table);
+		r->table = &table;
+		if (!strcmp(cmd, "list"))
+			lb_alloc_each_service(r->alloc, print_list_entry, r);
+		else
+			lb_alloc_each_pool(r->alloc, print_pool, r);
+		r->table = NULL;
+		if (!r->json && lb_table_print(stdout, &table) < 0 && errno != EPIPE)
+			r->output_failed = 1;
+		json_decref(table.rows);
 	}
 	if (writes)
 		save_state(r, st);

@@ -104,7 +104,7 @@ test_expect_success 'an overlapping pool is left out with an error naming both' 
 	EOT
 	lb-alloc -f overlap.yaml --text pools >out 2>err &&
 	grep "pool second range 192.0.2.8-192.0.2.31 overlaps pool first range 192.0.2.0/28" err &&
-	grep "^POOL second .*active=false" out
+	grep "^POOL  *second .* false  *--pool\|^POOL  *second .*false" out
 '
 
 test_expect_success 'a broken pool in a file does not stop the others; exit 2' '
