@@ -60,6 +60,15 @@ test_expect_success 'restarting on its own output changes nothing' '
 	test_line_count = 0 out2
 '
 
+test_expect_success 'the metallb.universe.tf/ prefix works, with one deprecation warning' '
+	ev="{\"type\":\"ADDED\",\"object\":{\"kind\":\"Service\",\"metadata\":{\"namespace\":\"ns\",\"name\":\"old\",\"annotations\":{\"metallb.universe.tf/address-pool\":\"q\"}},\"spec\":{\"type\":\"LoadBalancer\"}}}" &&
+	{ echo "$ev" && echo "$ev" && synced Service; } >in &&
+	lb-alloc -p p=192.0.2.0/30 -p q=198.51.100.0/30 <in >out 2>err &&
+	jq -e ".pool==\"q\"" out &&
+	grep "ns/old: the metallb.universe.tf/address-pool annotation is deprecated; use metallb.io/address-pool" err &&
+	test_line_count = 1 err
+'
+
 test_expect_success 'text output on request' '
 	{ svc ns a && synced Service; } >in &&
 	lb-alloc --text -p p=192.0.2.0/30 <in >out &&
