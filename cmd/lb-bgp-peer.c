@@ -42,7 +42,7 @@ enum {
 struct opts {
 	char *peers[MAX_PEERS];
 	size_t npeers;
-	char *asn, *peer_asn, *router_id, *source, *md5, *config;
+	char *asn, *peer_asn, *router_id, *source, *md5, *config, *prefixes_from;
 	char *shutdown_msg;
 	int port, passive, hold_time, ttl, connect_retry, agg4, agg6;
 	int graceful_restart, gr_time;
@@ -418,6 +418,30 @@ static uint32_t need_asn(struct run *r, const char *opt, const char *s)
 	return v;
 }
 
+/* A prefix, or an address announced as its covering prefix. */
+static int operand(struct run *r, const char *s, const char *file, unsigned long line,
+		   struct lb_err *err)
+{
+	struct lb_prefix p;
+	struct lb_addr a;
+	int rc;
+	if (strchr(s, '/')) {
+		bool host_bits = false;
+		rc = lb_prefix_parse(s, &p, &host_bits, err);
+		if (rc == 0 && host_bits)
+			lb_warnx(&r->cli.log, "%s: host bits cleared", s);
+	} else {
+		rc = lb_addr_parse(s, &a, err);
+		if (rc == 0)
+			cover(r, &a, r->o.agg4, r->o.agg6, &p);
+	}
+	if (rc == 0)
+		rc = announce_all(r, &p, &r->o.attrs, NULL);
+	if (rc < 0 && file)
+		lb_err_prefix(err, "%s:%lu", file, line);
+	return rc;
+}
+
 static int add_peer(struct run *r, const struct lb_bgp_peer_config *pc, const char *name,
 		    struct lb_err *err)
 {
@@ -547,23 +571,24 @@ static void setup(struct run *r)
 	if (!r->npeers)
 		lb_cli_usage_error(&r->cli, "%s: no BGPPeer objects", o->config);
 
-	for (int i = 1; i < r->cli.nargs + 1 && r->cli.args[i - 1]; i++) {
-		const char *s = r->cli.args[i - 1];
-		struct lb_prefix p;
-		struct lb_addr a;
-		if (strchr(s, '/')) {
-			bool host_bits;
-			if (lb_prefix_parse(s, &p, &host_bits, &err) < 0)
-				lb_cli_usage_error(&r->cli, "%s", err.msg);
-			if (host_bits)
-				lb_warnx(&r->cli.log, "%s: host bits cleared", s);
-		} else {
-			if (lb_addr_parse(s, &a, &err) < 0)
-				lb_cli_usage_error(&r->cli, "%s", err.msg);
-			cover(r, &a, o->agg4, o->agg6, &p);
+	for (int i = 0; i < r->cli.nargs && r->cli.args[i]; i++)
+		if (operand(r, r->cli.args[i], NULL, 0, &err) < 0)
+			lb_cli_usage_error(&r->cli, "%s", err.msg);
+	if (o->prefixes_from) {
+		/* A table too big for the command line (100k prefixes are
+		 * megabytes): one prefix or address a line, # comments. */
+		FILE *f = fopen(o->prefixes_from, "r");
+		if (!f)
+			lb_fatal(&r->cli.log, LB_EXIT_ENV, "%s", o->prefixes_from);
+		char line[256];
+		unsigned long n = 0;
+		while (fgets(line, sizeof(line), f)) {
+			n++;
+			line[strcspn(line, " \t\r\n#")] = 0;
+			if (line[0] && operand(r, line, o->prefixes_from, n, &err) < 0)
+				lb_fatalx(&r->cli.log, LB_EXIT_USAGE, "%s", err.msg);
 		}
-		if (announce_all(r, &p, &o->attrs, NULL) < 0)
-			exit(LB_EXIT_ENV);
+		fclose(f);
 	}
 }
 
@@ -748,6 +773,8 @@ int main(int argc, const char **argv)
 		 "ADDR"},
 		{"config", 'c', POPT_ARG_STRING, &o->config, 0,
 		 "MetalLB BGPPeer and Community objects (YAML or JSON)", "FILE"},
+		{"prefixes-from", 0, POPT_ARG_STRING, &o->prefixes_from, 0,
+		 "announce the prefixes in FILE too, one a line", "FILE"},
 		{"asn", 0, POPT_ARG_STRING, &o->asn, 0, "our AS number", "N"},
 		{"peer-asn", 0, POPT_ARG_STRING, &o->peer_asn, 0, "the router's AS number", "N"},
 		{"router-id", 0, POPT_ARG_STRING, &o->router_id, 0,
