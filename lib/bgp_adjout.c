@@ -4,11 +4,48 @@
 #include <string.h>
 
 struct lb_bgp_adjout_entry {
-	struct lb_prefix pfx;
+	union {
+		struct lb_prefix pfx;
+		struct lb_bgp_adjout_entry *next_free;
+	};
 	int want; /* index into attrs, -1: not wanted */
 	int sent; /* what the peer holds, -1: nothing */
 	bool dirty;
 };
+
+/* Entries come from blocks, not one malloc each: a table of 100k routes
+ * then costs 28 bytes a route instead of malloc's 48. */
+enum { BLOCK_ENTRIES = 1024 };
+struct lb_bgp_adjout_block {
+	struct lb_bgp_adjout_block *next;
+	struct lb_bgp_adjout_entry e[BLOCK_ENTRIES];
+};
+
+static struct lb_bgp_adjout_entry *entry_new(struct lb_bgp_adjout *a)
+{
+	struct lb_bgp_adjout_entry *e = a->free_list;
+	if (e) {
+		a->free_list = e->next_free;
+	} else {
+		if (!a->blocks || a->block_used == BLOCK_ENTRIES) {
+			struct lb_bgp_adjout_block *b = malloc(sizeof(*b));
+			if (!b)
+				return NULL;
+			b->next = a->blocks;
+			a->blocks = b;
+			a->block_used = 0;
+		}
+		e = &a->blocks->e[a->block_used++];
+	}
+	memset(e, 0, sizeof(*e));
+	return e;
+}
+
+static void entry_free(struct lb_bgp_adjout *a, struct lb_bgp_adjout_entry *e)
+{
+	e->next_free = a->free_list;
+	a->free_list = e;
+}
 
 static uint64_t prefix_hash(const struct lb_prefix *p)
 {
@@ -43,15 +80,13 @@ void lb_bgp_adjout_init(struct lb_bgp_adjout *a)
 	lb_hset_init(&a->routes, &ops);
 }
 
-static void free_entry(void *ctx, void *e)
-{
-	(void)ctx;
-	free(e);
-}
-
 void lb_bgp_adjout_free(struct lb_bgp_adjout *a)
 {
-	lb_hset_each(&a->routes, free_entry, NULL);
+	while (a->blocks) {
+		struct lb_bgp_adjout_block *b = a->blocks;
+		a->blocks = b->next;
+		free(b);
+	}
 	lb_hset_free(&a->routes);
 	free(a->attrs);
 	free(a->dirty);
@@ -121,6 +156,7 @@ static int mark_dirty(struct lb_bgp_adjout *a, struct lb_bgp_adjout_entry *e, st
 	}
 	a->dirty[a->n_dirty++] = e;
 	e->dirty = true;
+	a->dirty_sorted = false;
 	return 0;
 }
 
@@ -132,13 +168,13 @@ int lb_bgp_adjout_announce(struct lb_bgp_adjout *a, const struct lb_prefix *p,
 		return -1;
 	struct lb_bgp_adjout_entry *e = lb_hset_find(&a->routes, p);
 	if (!e) {
-		e = calloc(1, sizeof(*e));
+		e = entry_new(a);
 		if (!e)
 			return lb_err_set(err, "out of memory");
 		e->pfx = *p;
 		e->want = e->sent = -1;
 		if (lb_hset_add(&a->routes, e) < 0) {
-			free(e);
+			entry_free(a, e);
 			return lb_err_set(err, "out of memory");
 		}
 	}
@@ -208,7 +244,7 @@ static void reset_sent(struct lb_bgp_adjout *a, bool resend)
 		return; /* the unwanted entries stay until the next flush */
 	for (size_t i = 0; i < c.n_dead; i++) {
 		lb_hset_remove(&a->routes, &c.dead[i]->pfx, c.dead[i]);
-		free(c.dead[i]);
+		entry_free(a, c.dead[i]);
 	}
 	free(c.dead);
 }
@@ -251,79 +287,101 @@ static bool family_negotiated(const struct lb_bgp_adjout_session *s, uint8_t fam
 	return family == LB_AF_INET ? s->ipv4 : s->ipv6;
 }
 
-/* Encodes pfx[0..n) (one family) with the encoder, as many UPDATEs as needed. */
-static int encode_run(const struct lb_bgp_adjout_session *s, const struct lb_bgp_adjout_attrs *at,
-		      const struct lb_prefix *pfx, size_t n, struct lb_wbuf *w, struct lb_err *err)
+static void route_attrs(const struct lb_bgp_adjout_session *s, const struct lb_bgp_adjout_attrs *at,
+			struct lb_bgp_route_attrs *ra)
 {
-	int msgs = 0;
-	struct lb_bgp_route_attrs ra;
-	memset(&ra, 0, sizeof(ra));
-	if (at) {
-		ra.origin = s->origin;
-		ra.as_path = s->as_path;
-		ra.as_path_len = s->as_path_len;
-		ra.next_hop = s->next_hop;
-		ra.next_hop6 = s->next_hop6;
-		ra.has_med = at->has_med;
-		ra.med = at->med;
-		ra.has_local_pref = at->has_local_pref;
-		ra.local_pref = at->local_pref;
-		ra.communities = at->communities;
-		ra.n_communities = at->n_communities;
-		ra.large_communities = at->large;
-		ra.n_large_communities = at->n_large;
-	}
-	while (n) {
-		size_t k;
-		int rc = at ? lb_bgp_update_encode_announce(w, s->session, &ra, pfx, n, &k, err)
-			    : lb_bgp_update_encode_withdraw(w, pfx, n, &k, err);
-		if (rc < 0)
-			return -1;
-		pfx += k;
-		n -= k;
-		msgs++;
-	}
-	return msgs;
+	memset(ra, 0, sizeof(*ra));
+	ra->origin = s->origin;
+	ra->as_path = s->as_path;
+	ra->as_path_len = s->as_path_len;
+	ra->next_hop = s->next_hop;
+	ra->next_hop6 = s->next_hop6;
+	ra->has_med = at->has_med;
+	ra->med = at->med;
+	ra->has_local_pref = at->has_local_pref;
+	ra->local_pref = at->local_pref;
+	ra->communities = at->communities;
+	ra->n_communities = at->n_communities;
+	ra->large_communities = at->large;
+	ra->n_large_communities = at->n_large;
 }
 
+/* More prefixes than one UPDATE can hold (4096 bytes of /0s), so every
+ * message but a run's last is full. */
+enum { WINDOW = 4096 };
+
 int lb_bgp_adjout_flush(struct lb_bgp_adjout *a, const struct lb_bgp_adjout_session *s,
-			struct lb_wbuf *w, size_t *skipped, struct lb_err *err)
+			struct lb_wbuf *w, size_t max_bytes, size_t *skipped, struct lb_err *err)
 {
-	size_t n = a->n_dirty, nrun = 0;
+	size_t n = a->n_dirty, i = 0;
 	int msgs = 0;
 	*skipped = 0;
 	if (!n)
 		return 0;
-	struct lb_prefix *run = malloc(n * sizeof(*run));
-	if (!run)
+	struct lb_prefix *win = malloc(WINDOW * sizeof(*win));
+	if (!win)
 		return lb_err_set(err, "out of memory");
-	qsort(a->dirty, n, sizeof(a->dirty[0]), order);
+	if (!a->dirty_sorted) {
+		qsort(a->dirty, n, sizeof(a->dirty[0]), order);
+		a->dirty_sorted = true;
+	}
 
-	for (size_t i = 0; i < n;) {
-		struct lb_bgp_adjout_entry *e = a->dirty[i];
-		int want = e->want;
-		uint8_t fam = e->pfx.addr.family;
-		size_t j = i;
-		nrun = 0;
-		for (; j < n && a->dirty[j]->want == want && a->dirty[j]->pfx.addr.family == fam; j++) {
-			struct lb_bgp_adjout_entry *d = a->dirty[j];
-			if (want < 0 ? d->sent >= 0 : d->sent != want)
-				run[nrun++] = d->pfx;
-		}
+	/* Runs of one attribute set and family, in order, until w holds
+	 * max_bytes: the rest waits for the socket to drain, so a big table
+	 * costs a bounded queue, and the first UPDATEs leave early. */
+	while (i < n && (!max_bytes || lb_wbuf_len(w) < max_bytes)) {
+		int want = a->dirty[i]->want;
+		uint8_t fam = a->dirty[i]->pfx.addr.family;
 		bool ok = want < 0 ? family_negotiated(s, fam) : family_ok(s, fam);
-		if (!ok) {
-			*skipped += nrun;
-			nrun = 0;
-		}
-		if (nrun) {
-			int m = encode_run(s, want < 0 ? NULL : &a->attrs[want], run, nrun, w, err);
-			if (m < 0) {
-				free(run);
+		struct lb_bgp_route_attrs ra;
+		if (want >= 0)
+			route_attrs(s, &a->attrs[want], &ra);
+		size_t j = i, nwin = 0;
+		bool run_end = false;
+		for (;;) {
+			/* Fill the window with prefixes that need sending. */
+			while (nwin < WINDOW && j < n && a->dirty[j]->want == want &&
+			       a->dirty[j]->pfx.addr.family == fam) {
+				struct lb_bgp_adjout_entry *d = a->dirty[j++];
+				bool send = want < 0 ? d->sent >= 0 : d->sent != want;
+				if (!ok) {
+					*skipped += send;
+				} else if (send) {
+					win[nwin++] = d->pfx;
+				}
+			}
+			run_end = j == n || a->dirty[j]->want != want ||
+				  a->dirty[j]->pfx.addr.family != fam;
+			if (!nwin)
+				break;
+			size_t k;
+			int rc = want < 0 ? lb_bgp_update_encode_withdraw(w, win, nwin, &k, err)
+					  : lb_bgp_update_encode_announce(w, s->session, &ra, win, nwin,
+									  &k, err);
+			if (rc < 0) {
+				free(win);
 				return -1;
 			}
-			msgs += m;
+			msgs++;
+			memmove(win, win + k, (nwin - k) * sizeof(*win));
+			nwin -= k;
+			if (run_end && !nwin)
+				break;
+			if (max_bytes && lb_wbuf_len(w) >= max_bytes)
+				break;
 		}
-		for (size_t k = i; k < j; k++) {
+		/* Entries [i, j) minus the nwin still in the window are done;
+		 * those are the last nwin sendable ones before j. */
+		size_t done_to = j;
+		if (nwin) {
+			size_t left = nwin;
+			while (left) {
+				struct lb_bgp_adjout_entry *d = a->dirty[--done_to];
+				if (want < 0 ? d->sent >= 0 : d->sent != want)
+					left--;
+			}
+		}
+		for (size_t k = i; k < done_to; k++) {
 			struct lb_bgp_adjout_entry *d = a->dirty[k];
 			if (ok) {
 				if (d->sent < 0 && want >= 0)
@@ -332,18 +390,18 @@ int lb_bgp_adjout_flush(struct lb_bgp_adjout *a, const struct lb_bgp_adjout_sess
 					a->n_sent--;
 				d->sent = want;
 			}
+			d->dirty = false;
+			if (d->want < 0 && d->sent < 0) {
+				lb_hset_remove(&a->routes, &d->pfx, d);
+				entry_free(a, d);
+			}
 		}
-		i = j;
+		i = done_to;
+		if (nwin)
+			break;
 	}
-	for (size_t i = 0; i < n; i++) {
-		struct lb_bgp_adjout_entry *d = a->dirty[i];
-		d->dirty = false;
-		if (d->want < 0 && d->sent < 0) {
-			lb_hset_remove(&a->routes, &d->pfx, d);
-			free(d);
-		}
-	}
-	a->n_dirty = 0;
-	free(run);
+	memmove(a->dirty, a->dirty + i, (n - i) * sizeof(a->dirty[0]));
+	a->n_dirty = n - i;
+	free(win);
 	return msgs;
 }

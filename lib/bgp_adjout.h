@@ -31,6 +31,7 @@ struct lb_bgp_adjout_attrs {
 };
 
 struct lb_bgp_adjout_entry;
+struct lb_bgp_adjout_block;
 
 struct lb_bgp_adjout {
 	struct lb_hset routes; /* struct lb_bgp_adjout_entry by prefix */
@@ -40,6 +41,10 @@ struct lb_bgp_adjout {
 	size_t n_attrs;
 	struct lb_bgp_adjout_entry **dirty;
 	size_t n_dirty, cap_dirty;
+	bool dirty_sorted;
+	struct lb_bgp_adjout_block *blocks; /* entry storage */
+	size_t block_used;
+	struct lb_bgp_adjout_entry *free_list;
 	size_t n_wanted; /* routes we want announced */
 	size_t n_sent;   /* routes the peer was told about */
 };
@@ -73,11 +78,13 @@ void lb_bgp_adjout_reset(struct lb_bgp_adjout *a);
 void lb_bgp_adjout_resend_all(struct lb_bgp_adjout *a);
 bool lb_bgp_adjout_pending(const struct lb_bgp_adjout *a);
 
-/* Appends UPDATEs for every pending change to w (withdrawals first, then
- * announcements grouped by attributes and family). Routes of a family the
- * session cannot carry stay pending and are counted in *skipped. Returns
+/* Appends UPDATEs for the pending changes to w (withdrawals first, then
+ * announcements grouped by attributes and family), stopping once w holds
+ * max_bytes (0: no limit); what is left stays pending for the next call.
+ * Routes of a family the session cannot carry are dropped from the pending
+ * set and counted in *skipped (a new session sends them again). Returns
  * the number of UPDATE messages, -1 on error (w is then in error). */
 int lb_bgp_adjout_flush(struct lb_bgp_adjout *a, const struct lb_bgp_adjout_session *s,
-			struct lb_wbuf *w, size_t *skipped, struct lb_err *err);
+			struct lb_wbuf *w, size_t max_bytes, size_t *skipped, struct lb_err *err);
 
 #endif

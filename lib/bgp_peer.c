@@ -201,14 +201,25 @@ static void adjout_session(const struct lb_bgp_peer *p, struct lb_bgp_adjout_ses
 	s->ipv6 = p->sess.mp_ipv6;
 }
 
-static void flush_routes(struct lb_bgp_peer *p, uint64_t now, bool end_of_rib)
+/* UPDATEs are built while fewer than this many bytes wait in the queue:
+ * a big table costs a bounded buffer and starts leaving at once. */
+#define WQ_HIGH (256u * 1024)
+
+static size_t queued(const struct lb_bgp_peer *p)
+{
+	return lb_wbuf_len(&p->wq) - p->woff;
+}
+
+static void flush_routes(struct lb_bgp_peer *p, uint64_t now)
 {
 	struct lb_bgp_adjout_session s;
 	struct lb_err err;
 	size_t skipped;
+	if (queued(p) >= WQ_HIGH)
+		return;
 	p->as_path[0] = p->cfg.local_asn;
 	adjout_session(p, &s);
-	int n = lb_bgp_adjout_flush(&p->adjout, &s, &p->wq, &skipped, &err);
+	int n = lb_bgp_adjout_flush(&p->adjout, &s, &p->wq, p->woff + WQ_HIGH, &skipped, &err);
 	if (n < 0) {
 		if (p->log)
 			lb_errorx(p->log, "neighbor %s: %s", p->name, err.msg);
@@ -220,7 +231,8 @@ static void flush_routes(struct lb_bgp_peer *p, uint64_t now, bool end_of_rib)
 			 "of that family",
 			 p->name, skipped);
 	/* RFC 4724 §2: End-of-RIB after the initial table, per family. */
-	if (end_of_rib) {
+	if (p->eor_pending && !lb_bgp_adjout_pending(&p->adjout)) {
+		p->eor_pending = false;
 		if (s.ipv4) {
 			lb_bgp_update_encode_eor(&p->wq, LB_BGP_AFI_IPV4, LB_BGP_SAFI_UNICAST);
 			n++;
@@ -334,9 +346,10 @@ static void apply(struct lb_bgp_peer *p, struct lb_bgp_fsm_out *out, uint64_t no
 		lb_bgp_fsm_sent(&p->fsm, now);
 	}
 	if (out->actions & LB_BGP_DO_SEND_ROUTES && p->fd >= 0) {
-		bool initial = out->state_changed && out->to == LB_BGP_ESTABLISHED;
+		if (out->state_changed && out->to == LB_BGP_ESTABLISHED)
+			p->eor_pending = true;
 		lb_bgp_adjout_resend_all(&p->adjout);
-		flush_routes(p, now, initial);
+		flush_routes(p, now);
 	}
 	if (p->fd >= 0 && write_some(p) < 0) {
 		snprintf(p->last_error, sizeof(p->last_error), "send: %s", strerror(errno));
@@ -366,6 +379,13 @@ void lb_bgp_peer_stop(struct lb_bgp_peer *p, const char *text, int timeout_ms, u
 	apply(p, &out, now, 0);
 }
 
+/* Routes still to build into UPDATEs once the socket takes more. */
+static bool more_routes(const struct lb_bgp_peer *p)
+{
+	return p->fsm.state == LB_BGP_ESTABLISHED &&
+	       (lb_bgp_adjout_pending(&p->adjout) || p->eor_pending);
+}
+
 int lb_bgp_peer_poll_events(const struct lb_bgp_peer *p, short *events)
 {
 	*events = 0;
@@ -374,7 +394,7 @@ int lb_bgp_peer_poll_events(const struct lb_bgp_peer *p, short *events)
 	if (p->connecting)
 		*events = POLLOUT;
 	else
-		*events = POLLIN | (p->woff < lb_wbuf_len(&p->wq) ? POLLOUT : 0);
+		*events = POLLIN | (p->woff < lb_wbuf_len(&p->wq) || more_routes(p) ? POLLOUT : 0);
 	return p->fd;
 }
 
@@ -627,9 +647,9 @@ int lb_bgp_peer_withdraw(struct lb_bgp_peer *p, const struct lb_prefix *pfx, str
 void lb_bgp_peer_flush(struct lb_bgp_peer *p, uint64_t now)
 {
 	if (p->fsm.state != LB_BGP_ESTABLISHED || p->fd < 0 ||
-	    !lb_bgp_adjout_pending(&p->adjout))
+	    (!lb_bgp_adjout_pending(&p->adjout) && !p->eor_pending) || queued(p) >= WQ_HIGH)
 		return;
-	flush_routes(p, now, false);
+	flush_routes(p, now);
 	if (write_some(p) < 0) {
 		snprintf(p->last_error, sizeof(p->last_error), "send: %s", strerror(errno));
 		close_conn(p);

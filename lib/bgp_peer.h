@@ -71,6 +71,7 @@ struct lb_bgp_peer {
 	struct lb_wbuf wq;
 	size_t woff;
 	struct lb_bgp_adjout adjout;
+	bool eor_pending; /* End-of-RIB goes after the initial table */
 	struct lb_bgp_session sess; /* what the OPEN exchange settled */
 	struct lb_addr local;       /* local address of the connection */
 	uint32_t peer_id;
@@ -104,7 +105,9 @@ uint64_t lb_bgp_peer_deadline(const struct lb_bgp_peer *p);
 void lb_bgp_peer_accept(struct lb_bgp_peer *p, int fd, uint64_t now);
 
 /* Route changes go to the Adj-RIB-Out; lb_bgp_peer_flush sends them when
- * the session is Established (batch many changes, then flush once). */
+ * the session is Established (batch many changes, then flush once). A big
+ * table goes out in slices as the socket drains: call lb_bgp_peer_flush
+ * after every lb_bgp_peer_io. */
 int lb_bgp_peer_announce(struct lb_bgp_peer *p, const struct lb_prefix *pfx,
 			 const struct lb_bgp_adjout_attrs *attrs, struct lb_err *err);
 int lb_bgp_peer_withdraw(struct lb_bgp_peer *p, const struct lb_prefix *pfx, struct lb_err *err);

@@ -83,7 +83,7 @@ static int flush(struct lb_bgp_adjout *a, const struct lb_bgp_adjout_session *s,
 	struct lb_wbuf w;
 	struct lb_err err;
 	lb_wbuf_init(&w, 0);
-	int n = lb_bgp_adjout_flush(a, s, &w, skipped, &err);
+	int n = lb_bgp_adjout_flush(a, s, &w, 0, skipped, &err);
 	if (n >= 0 && walk(&w, out) < 0)
 		n = -2;
 	lb_wbuf_free(&w);
@@ -185,6 +185,29 @@ int main(void)
 	tap_ok(&t, n <= 3000 * 5 / (4096 - 60) + 1, "packed: %d UPDATEs for 15000 bytes of NLRI", n);
 	tap_ok(&t, seen.max_len <= LB_BGP_MAX_LEN && seen.max_len > 4000,
 	       "UPDATEs filled close to, never over, 4096 bytes (%u)", seen.max_len);
+
+	/* The same table again in slices of about 5000 bytes: every prefix
+	 * exactly once, and every message but the last still full. */
+	lb_bgp_adjout_resend_all(&a);
+	unsigned total = 0, slices = 0, msgs = 0, small = 0;
+	while (lb_bgp_adjout_pending(&a) && slices < 100) {
+		struct lb_wbuf w;
+		lb_wbuf_init(&w, 0);
+		int m = lb_bgp_adjout_flush(&a, &s, &w, 5000, &skipped, &err);
+		if (m < 0 || walk(&w, &seen) < 0) {
+			lb_wbuf_free(&w);
+			break;
+		}
+		total += seen.announced4;
+		msgs += (unsigned)m;
+		small += lb_wbuf_len(&w) > 9000;
+		slices++;
+		lb_wbuf_free(&w);
+	}
+	tap_ok(&t, total == 3000 && a.n_sent == 3000 && !lb_bgp_adjout_pending(&a),
+	       "sliced flush: 3000 prefixes, each once (%u in %u slices)", total, slices);
+	tap_ok(&t, slices >= (unsigned)n / 2 && small == 0 && msgs == (unsigned)n,
+	       "each slice stops near its limit, and the message count is unchanged (%u msgs, %u slices, %u big)", msgs, slices, small);
 	lb_bgp_adjout_free(&a);
 
 	/* Communities. */
