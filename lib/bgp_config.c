@@ -16,7 +16,7 @@ int lb_bgp_duration_parse(const char *s, unsigned long *seconds, struct lb_err *
 			return lb_err_set(err, "'%s': not a duration such as 90s or 1m30s", s);
 		for (; *p >= '0' && *p <= '9'; p++) {
 			v = v * 10 + (unsigned)(*p - '0');
-			if (v > 1000000000ull)
+			if (v > 1000000000000ull)
 				return lb_err_set(err, "'%s': duration too long", s);
 		}
 		unsigned long long unit;
@@ -36,6 +36,9 @@ int lb_bgp_duration_parse(const char *s, unsigned long *seconds, struct lb_err *
 			return lb_err_set(err, "'%s': a number without a unit (h, m, s, ms)", s);
 		}
 		ms += v * unit;
+		/* Bounded so that any accepted total also reads back as seconds. */
+		if (ms > 1000000000000000ull)
+			return lb_err_set(err, "'%s': duration too long", s);
 	}
 	*seconds = (unsigned long)(ms / 1000);
 	return 0;

@@ -25,7 +25,12 @@ int main(void)
 	tap_ok(&t, lb_bgp_duration_parse("", &s, &err) < 0, "empty");
 	tap_ok(&t, lb_bgp_duration_parse("s", &s, &err) < 0, "a unit without a number");
 	tap_ok(&t, lb_bgp_duration_parse("-5s", &s, &err) < 0, "negative");
-	tap_ok(&t, lb_bgp_duration_parse("99999999999s", &s, &err) < 0, "overlong");
+	tap_ok(&t, lb_bgp_duration_parse("99999999999999s", &s, &err) < 0, "overlong");
+	tap_ok(&t, lb_bgp_duration_parse("0100010000m", &s, &err) == 0 && s == 6000600000ul,
+	       "a long total in minutes (fuzzer find) parses...");
+	tap_ok(&t, lb_bgp_duration_parse("6000600000s", &s, &err) == 0 && s == 6000600000ul,
+	       "...and its seconds read back the same");
+	tap_ok(&t, lb_bgp_duration_parse("999999999999h", &s, &err) < 0, "a total past the bound");
 
 	struct lb_bgp_peer_config pc;
 	char name[64];
