@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "bfd.h"
 #include "bgp_adjout.h"
 #include "bgp_community.h"
 #include "bgp_config.h"
@@ -46,6 +47,7 @@ struct opts {
 	char *shutdown_msg;
 	int port, passive, hold_time, ttl, connect_retry, agg4, agg6;
 	int graceful_restart, gr_time;
+	int bfd, bfd_interval, bfd_multiplier;
 	struct lb_addr next_hop, next_hop6;
 	struct lb_bgp_adjout_attrs attrs;
 };
@@ -66,6 +68,10 @@ struct run {
 	size_t npeers;
 	json_t *config_objects; /* kept: peer configs point into them */
 	json_t *aliases;        /* Community names -> values */
+	/* BFD (RFC 5881): one receive socket, one sending socket a peer. */
+	struct lb_bfd bfd[MAX_PEERS];
+	int bfd_tx[MAX_PEERS];
+	int bfd_rx;
 	int json;
 	int output_failed;
 	unsigned long bad_input;
@@ -536,6 +542,11 @@ static void setup(struct run *r)
 		if (!pc.router_id)
 			lb_cli_usage_error(&r->cli, "--router-id 0.0.0.0 is not allowed (RFC 4271 §4.2)");
 	}
+	if (o->bfd_interval < 1 || o->bfd_interval > 60000)
+		lb_cli_usage_error(&r->cli, "--bfd-interval %d: not from 1 to 60000", o->bfd_interval);
+	if (o->bfd_multiplier < 1 || o->bfd_multiplier > 255)
+		lb_cli_usage_error(&r->cli, "--bfd-multiplier %d: not from 1 to 255",
+				   o->bfd_multiplier);
 	if (o->agg4 < 0 || o->agg4 > 32)
 		lb_cli_usage_error(&r->cli, "--aggregation-length %d: not from 0 to 32", o->agg4);
 	if (o->agg6 < 0 || o->agg6 > 128)
@@ -628,6 +639,146 @@ static int open_usr(void)
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* RFC 5881 §4-5: control packets to port 3784 from a source port in
+ * 49152-65535, with TTL 255, and only packets that arrive with TTL 255 are
+ * taken (so they cannot come from beyond the link). IPv4 peers only. */
+static void bfd_open(struct run *r)
+{
+	struct lb_err err;
+	r->bfd_rx = -1;
+	for (size_t i = 0; i < r->npeers; i++)
+		r->bfd_tx[i] = -1;
+	if (!r->o.bfd)
+		return;
+	int one = 1, ttl = 255;
+	struct sockaddr_in sin;
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons(LB_BFD_PORT);
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
+	    setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+		lb_fatal(&r->cli.log, LB_EXIT_ENV, "BFD: UDP port %d", LB_BFD_PORT);
+	r->bfd_rx = fd;
+	uint64_t now = now_us();
+	for (size_t i = 0; i < r->npeers; i++) {
+		struct lb_bgp_peer *p = &r->peers[i];
+		if (p->cfg.addr.family != LB_AF_INET) {
+			lb_warnx(&r->cli.log, "neighbor %s: BFD is for IPv4 peers only", p->name);
+			continue;
+		}
+		int tx = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		if (tx < 0 || setsockopt(tx, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) < 0)
+			lb_fatal(&r->cli.log, LB_EXIT_ENV, "BFD socket");
+		struct sockaddr_storage src;
+		struct lb_addr any;
+		memset(&any, 0, sizeof(any));
+		any.family = LB_AF_INET;
+		const struct lb_addr *from = p->cfg.source.family ? &p->cfg.source : &any;
+		int bound = -1;
+		for (unsigned port = 49152 + (unsigned)i; port <= 65535 && bound < 0; port += MAX_PEERS) {
+			socklen_t sl = lb_addr_to_sockaddr(from, (uint16_t)port, &src);
+			bound = bind(tx, (struct sockaddr *)&src, sl);
+		}
+		struct sockaddr_storage dst;
+		socklen_t dl = lb_addr_to_sockaddr(&p->cfg.addr, LB_BFD_PORT, &dst);
+		if (bound < 0 || connect(tx, (struct sockaddr *)&dst, dl) < 0)
+			lb_fatal(&r->cli.log, LB_EXIT_ENV, "neighbor %s: BFD socket", p->name);
+		r->bfd_tx[i] = tx;
+		lb_bfd_init(&r->bfd[i], (uint32_t)(getpid() << 8 | (unsigned)(i + 1)),
+			    (uint32_t)r->o.bfd_interval * 1000, (uint32_t)r->o.bfd_interval * 1000,
+			    (uint8_t)r->o.bfd_multiplier, now);
+	}
+	(void)err;
+}
+
+static void bfd_changed(struct run *r, size_t i, enum lb_bfd_state from, uint64_t now_ms_)
+{
+	struct lb_bgp_peer *p = &r->peers[i];
+	enum lb_bfd_state to = r->bfd[i].state;
+	lb_info(&r->cli.log, "neighbor %s: BFD state change %s -> %s", p->name,
+		lb_bfd_state_name(from), lb_bfd_state_name(to));
+	json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "type", "BFD", "peer", p->name, "state",
+				lb_bfd_state_name(to), "from", lb_bfd_state_name(from));
+	emit(r, rec);
+	if (from == LB_BFD_UP && to == LB_BFD_DOWN)
+		lb_bgp_peer_down(p, r->bfd[i].diag == LB_BFD_DIAG_TIME_EXPIRED
+					    ? "BFD detection time expired"
+					    : "BFD session down",
+				 now_ms_);
+}
+
+static void bfd_read(struct run *r, uint64_t now)
+{
+	for (;;) {
+		uint8_t buf[128];
+		char cbuf[64];
+		struct sockaddr_in from;
+		struct iovec iov = {buf, sizeof(buf)};
+		struct msghdr mh = {&from, sizeof(from), &iov, 1, cbuf, sizeof(cbuf), 0};
+		ssize_t n = recvmsg(r->bfd_rx, &mh, 0);
+		if (n < 0)
+			return;
+		int ttl = -1;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL &&
+			    c->cmsg_len >= CMSG_LEN(sizeof(int)))
+				memcpy(&ttl, CMSG_DATA(c), sizeof(int));
+		struct lb_addr src;
+		struct lb_bfd_packet pk;
+		struct lb_err err;
+		if (lb_addr_from_sockaddr((struct sockaddr *)&from, &src) < 0)
+			continue;
+		if (ttl != 255) {
+			lb_debug(&r->cli.log, "BFD from %s dropped: TTL %d, not 255 (RFC 5881 §5)",
+				 r->peers[0].name, ttl);
+			continue;
+		}
+		if (lb_bfd_decode(buf, (size_t)n, &pk, &err) < 0) {
+			lb_debug(&r->cli.log, "BFD packet dropped: %s", err.msg);
+			continue;
+		}
+		for (size_t i = 0; i < r->npeers; i++) {
+			if (r->bfd_tx[i] < 0 || !lb_addr_eq(&r->peers[i].cfg.addr, &src))
+				continue;
+			enum lb_bfd_state before = r->bfd[i].state;
+			if (lb_bfd_receive(&r->bfd[i], &pk, now))
+				bfd_changed(r, i, before, now / 1000);
+		}
+	}
+}
+
+static void bfd_run(struct run *r, uint64_t now, uint64_t *deadline_ms)
+{
+	for (size_t i = 0; i < r->npeers; i++) {
+		if (r->bfd_tx[i] < 0)
+			continue;
+		struct lb_bfd *b = &r->bfd[i];
+		enum lb_bfd_state before = b->state;
+		if (lb_bfd_tick(b, now))
+			bfd_changed(r, i, before, now / 1000);
+		struct lb_bfd_packet pk;
+		if (lb_bfd_due(b, now, &pk)) {
+			uint8_t out[LB_BFD_LEN];
+			lb_bfd_encode(&pk, out);
+			if (send(r->bfd_tx[i], out, sizeof(out), 0) < 0)
+				lb_debug(&r->cli.log, "neighbor %s: BFD send: %s", r->peers[i].name,
+					 strerror(errno));
+		}
+		uint64_t d = (lb_bfd_deadline(b) + 999) / 1000;
+		if (d && (!*deadline_ms || d < *deadline_ms))
+			*deadline_ms = d;
+	}
+}
+
 static int loop(struct run *r)
 {
 	struct lb_err err;
@@ -658,6 +809,7 @@ static int loop(struct run *r)
 		    lb_bgp_md5_set(lfd, &r->peers[i].cfg.addr, r->peers[i].cfg.md5_password, &err) < 0)
 			lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
 
+	bfd_open(r);
 	uint64_t now = now_ms();
 	for (size_t i = 0; i < r->npeers; i++)
 		lb_bgp_peer_start(&r->peers[i], now);
@@ -667,14 +819,16 @@ static int loop(struct run *r)
 	bool stdin_open = !isatty(STDIN_FILENO);
 	int code = LB_EXIT_OK, sig = 0;
 	bool restart = false;
-	struct pollfd pfd[4 + MAX_PEERS];
+	struct pollfd pfd[5 + MAX_PEERS];
 	while (!sig) {
 		size_t n = 0;
 		pfd[n++] = (struct pollfd){sfd, POLLIN, 0};
 		pfd[n++] = (struct pollfd){ufd, POLLIN, 0};
 		pfd[n++] = (struct pollfd){lfd, POLLIN, 0};
 		pfd[n++] = (struct pollfd){stdin_open ? STDIN_FILENO : -1, POLLIN, 0};
+		pfd[n++] = (struct pollfd){r->bfd_rx, POLLIN, 0};
 		uint64_t deadline = 0;
+		bfd_run(r, now_us(), &deadline);
 		for (size_t i = 0; i < r->npeers; i++) {
 			short ev;
 			int fd = lb_bgp_peer_poll_events(&r->peers[i], &ev);
@@ -716,6 +870,8 @@ static int loop(struct run *r)
 		if (pfd[2].revents)
 			while (accept_one(r, lfd, now) == 0)
 				;
+		if (pfd[4].revents)
+			bfd_read(r, now_us());
 		if (pfd[3].revents) {
 			ssize_t got = lb_ndjson_read_fd(&rd, STDIN_FILENO, &err);
 			if (got < 0 && errno != EAGAIN && errno != EINTR) {
@@ -727,7 +883,7 @@ static int loop(struct run *r)
 			drain_stdin(r, &rd);
 		}
 		for (size_t i = 0; i < r->npeers; i++) {
-			lb_bgp_peer_io(&r->peers[i], pfd[4 + i].revents, now);
+			lb_bgp_peer_io(&r->peers[i], pfd[5 + i].revents, now);
 			lb_bgp_peer_tick(&r->peers[i], now);
 			lb_bgp_peer_flush(&r->peers[i], now);
 		}
@@ -750,6 +906,23 @@ static int loop(struct run *r)
 		code = lb_sig_exit_code(sig);
 	}
 	lb_ndjson_reader_free(&rd);
+	for (size_t i = 0; r->o.bfd && i < r->npeers; i++)
+		if (r->bfd_tx[i] >= 0) {
+			/* RFC 5880 §6.8.16: tell the peer we are going, not failing. */
+			struct lb_bfd_packet pk;
+			uint8_t out[LB_BFD_LEN];
+			r->bfd[i].state = LB_BFD_DOWN;
+			r->bfd[i].t_tx = 0;
+			if (!restart && lb_bfd_due(&r->bfd[i], 1, &pk)) {
+				pk.state = LB_BFD_ADMIN_DOWN;
+				pk.diag = LB_BFD_DIAG_ADMIN_DOWN;
+				lb_bfd_encode(&pk, out);
+				send(r->bfd_tx[i], out, sizeof(out), 0);
+			}
+			close(r->bfd_tx[i]);
+		}
+	if (r->bfd_rx >= 0)
+		close(r->bfd_rx);
 	if (lfd >= 0)
 		close(lfd);
 	close(ufd);
@@ -766,6 +939,8 @@ int main(int argc, const char **argv)
 	r.o.agg4 = 32;
 	r.o.agg6 = 128;
 	r.o.gr_time = 120;
+	r.o.bfd_interval = 300;
+	r.o.bfd_multiplier = 3;
 	r.o.shutdown_msg = "lb-bgp-peer shutting down";
 	struct opts *o = &r.o;
 	struct poptOption options[] = {
@@ -807,6 +982,12 @@ int main(int argc, const char **argv)
 		 "advertise the graceful restart capability (RFC 4724)", NULL},
 		{"graceful-restart-time", 0, POPT_ARG_INT, &o->gr_time, 0,
 		 "restart time advertised, seconds (120)", "SECONDS"},
+		{"bfd", 0, POPT_ARG_NONE, &o->bfd, 0,
+		 "run a BFD session with each IPv4 peer (RFC 5880/5881)", NULL},
+		{"bfd-interval", 0, POPT_ARG_INT, &o->bfd_interval, 0,
+		 "BFD transmit and receive interval, milliseconds (300)", "MS"},
+		{"bfd-multiplier", 0, POPT_ARG_INT, &o->bfd_multiplier, 0,
+		 "BFD detection multiplier (3)", "N"},
 		{"shutdown-message", 0, POPT_ARG_STRING, &o->shutdown_msg, 0,
 		 "RFC 8203 message sent on SIGTERM", "TEXT"},
 		POPT_TABLEEND,

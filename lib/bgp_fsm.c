@@ -255,23 +255,25 @@ void lb_bgp_fsm_handle(struct lb_bgp_fsm *f, const struct lb_bgp_fsm_event *ev, 
 		else if (f->state == LB_BGP_IDLE)
 			out->actions |= LB_BGP_DO_CLOSE; /* Idle refuses connections */
 		return;
-	case LB_BGP_EV_TCP_FAILED:
+	case LB_BGP_EV_TCP_FAILED: {
+		const char *why = ev->text ? ev->text : "TCP connection failed";
 		switch (f->state) {
 		case LB_BGP_CONNECT:
 		case LB_BGP_OPENSENT:
 			/* RFC 4271 §8.2.2: keep listening, retry later. */
 			out->actions |= LB_BGP_DO_CLOSE;
-			change_state(f, LB_BGP_ACTIVE, now, out, "TCP connection failed");
+			change_state(f, LB_BGP_ACTIVE, now, out, "%s", why);
 			return;
 		case LB_BGP_ACTIVE:
 		case LB_BGP_OPENCONFIRM:
 		case LB_BGP_ESTABLISHED:
-			fail(f, now, out, "TCP connection failed");
+			fail(f, now, out, "%s", why);
 			return;
 		case LB_BGP_IDLE:
 			return;
 		}
 		return;
+	}
 	case LB_BGP_EV_OPEN:
 		on_open(f, ev->open, now, out);
 		return;

@@ -32,7 +32,7 @@ enum lb_bgp_fsm_event_type {
 	LB_BGP_EV_START,               /* 1/3 ManualStart, AutomaticStart */
 	LB_BGP_EV_STOP,                /* 2 ManualStop (text: RFC 8203 message) */
 	LB_BGP_EV_TCP_CONNECTED,       /* 16/17 Tcp_CR_Acked, TcpConnectionConfirmed */
-	LB_BGP_EV_TCP_FAILED,          /* 18 TcpConnectionFails */
+	LB_BGP_EV_TCP_FAILED,          /* 18 TcpConnectionFails (text: why, if not TCP) */
 	LB_BGP_EV_OPEN,                /* 19 BGPOpen (decoded and accepted; open set) */
 	LB_BGP_EV_MSG_ERROR,           /* 21/22/28: a decoder refused a message (notify set) */
 	LB_BGP_EV_NOTIFICATION,        /* 24/25 NotifMsg (code, subcode, text) */

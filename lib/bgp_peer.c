@@ -605,6 +605,16 @@ uint64_t lb_bgp_peer_deadline(const struct lb_bgp_peer *p)
 	return lb_bgp_fsm_next_deadline(&p->fsm);
 }
 
+void lb_bgp_peer_down(struct lb_bgp_peer *p, const char *why, uint64_t now)
+{
+	if (p->fd < 0)
+		return;
+	snprintf(p->last_error, sizeof(p->last_error), "%s", why);
+	close_conn(p);
+	struct lb_bgp_fsm_event ev = {.type = LB_BGP_EV_TCP_FAILED, .text = why};
+	fsm_event(p, &ev, now, 0);
+}
+
 void lb_bgp_peer_accept(struct lb_bgp_peer *p, int fd, uint64_t now)
 {
 	enum lb_bgp_state st = p->fsm.state;

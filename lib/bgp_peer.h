@@ -104,6 +104,10 @@ uint64_t lb_bgp_peer_deadline(const struct lb_bgp_peer *p);
  * closes it. */
 void lb_bgp_peer_accept(struct lb_bgp_peer *p, int fd, uint64_t now);
 
+/* The path to the peer is known dead (BFD): drop the connection now,
+ * as a TCP failure (RFC 5882 §4.3), and let the FSM reconnect later. */
+void lb_bgp_peer_down(struct lb_bgp_peer *p, const char *why, uint64_t now);
+
 /* Route changes go to the Adj-RIB-Out; lb_bgp_peer_flush sends them when
  * the session is Established (batch many changes, then flush once). A big
  * table goes out in slices as the socket drains: call lb_bgp_peer_flush

@@ -290,6 +290,27 @@ static void test_errors(void)
 	tap_is_str(&t, lb_bgp_state_name(LB_BGP_OPENCONFIRM), "OpenConfirm", "state names");
 }
 
+/* A transport failure the caller detected itself (BFD) carries its reason. */
+static void test_failure_reason(void)
+{
+	struct lb_bgp_fsm f;
+	struct lb_bgp_fsm_out out;
+	struct lb_bgp_fsm_event e = {.type = LB_BGP_EV_TCP_FAILED, .text = "BFD detection time expired"};
+	establish(&f, 90);
+	log_reset();
+	lb_bgp_fsm_handle(&f, &e, 2000, &out);
+	tap_ok(&t, f.state == LB_BGP_IDLE && (out.actions & LB_BGP_DO_ROUTES_DOWN),
+	       "TCP_FAILED with a reason: Idle, routes down");
+	tap_is_str(&t, f.last_error, "BFD detection time expired", "the reason is the last error");
+	tap_ok(&t, strstr(log_text(), "Established -> Idle, reason: BFD detection time expired") != NULL,
+	       "and it is logged");
+	ev(&f, LB_BGP_EV_START, 3000, &out);
+	e.text = NULL;
+	ev(&f, LB_BGP_EV_TCP_FAILED, 3000, &out);
+	tap_ok(&t, f.state == LB_BGP_ACTIVE && strstr(log_text(), "Connect -> Active, reason: TCP connection failed"),
+	       "without a reason it says TCP connection failed");
+}
+
 int main(void)
 {
 	lb_log_init(&logctx, "u-bgp-fsm");
@@ -299,6 +320,7 @@ int main(void)
 	test_stop();
 	test_connect_and_passive();
 	test_errors();
+	test_failure_reason();
 	fclose(logctx.out);
 	free(logbuf);
 	return tap_done(&t);
