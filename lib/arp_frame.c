@@ -169,6 +169,9 @@ static int parse_ipv6(struct lb_buf *b, struct lb_arp_frame *f, struct lb_err *e
 	set_v6(&f->target, target);
 	if (v6_is_multicast(&f->target))
 		return lb_err_set(err, "%s: target is a multicast address", name);
+	/* RFC 4291 §2.7: a multicast address is never a packet's source. */
+	if (v6_is_multicast(&f->ip_src))
+		return lb_err_set(err, "%s: source is a multicast address", name);
 	f->kind = type == ICMPV6_NS ? LB_ARP_FRAME_NS : LB_ARP_FRAME_NA;
 	f->na_flags = type == ICMPV6_NA ? (uint8_t)(flags >> 24) : 0;
 	if (parse_ndp_options(&msg, type == ICMPV6_NS ? NDP_OPT_SLLA : NDP_OPT_TLLA, f, err) < 0)
