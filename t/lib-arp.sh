@@ -61,3 +61,14 @@ arp_start () {
 arp_line () {
 	printf '{"type":"%s","ip":"%s","via":"l2","interface":"%s"}\n' "$1" "$2" "$3"
 }
+
+# arp_monitor NAME NS ARGS...: lb-arp-announce --monitor ARGS in NS as
+# test_bg NAME (outliving the test, as arp_start does).
+arp_monitor () {
+	arp_name_=$1 arp_ns_=$2
+	shift 2
+	arp_in_body_=$test_in_body
+	test_in_body=
+	test_bg "$arp_name_" ip netns exec "$arp_ns_" lb-arp-announce --monitor "$@"
+	test_in_body=$arp_in_body_
+}
