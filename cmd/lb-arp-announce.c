@@ -28,6 +28,7 @@
 #include <pcap/pcap.h>
 
 #include "addr.h"
+#include "arp_claims.h"
 #include "arp_frame.h"
 #include "cli.h"
 #include "emit.h"
@@ -37,7 +38,6 @@
 #include "sig.h"
 
 #define MAX_IFACES 16
-#define MAX_CLAIMS 65536
 /* Malformed frames are logged one by one up to this many per interface,
  * then every 1000th, so a flood cannot flood the log too. */
 #define MALFORMED_LOG_LIMIT 10
@@ -90,12 +90,6 @@ struct vip {
 	uint64_t next_ms; /* next announcement; 0: none due */
 };
 
-struct claim {
-	struct lb_addr addr;
-	uint8_t mac[LB_ETH_ALEN];
-	uint64_t last_ms;
-};
-
 struct run {
 	struct lb_cli cli;
 	struct opts o;
@@ -112,7 +106,7 @@ struct run {
 	/* --monitor */
 	struct lb_prefix *watch;
 	size_t nwatch;
-	struct lb_hset claims;
+	struct lb_arp_claims *claims;
 	int claims_full;
 };
 
@@ -127,7 +121,7 @@ static uint64_t now_ms(void)
 
 static uint64_t addr_hash_entry(const void *e)
 {
-	return lb_addr_hash(e); /* struct vip and struct claim start with the address */
+	return lb_addr_hash(e); /* struct vip starts with the address */
 }
 
 static uint64_t addr_hash_key(const void *k)
@@ -870,42 +864,32 @@ static void time_json(json_t *rec, const struct timeval *tv)
 	json_object_set_new(rec, "time", json_string(out));
 }
 
-/* Records who claims an address; a different MAC within the window is the
- * split brain: two hosts answering for one VIP. */
+/* A different MAC claiming an address within the window is the split
+ * brain: two hosts answering for one VIP. */
 static void track_claim(struct iface *ifc, const struct timeval *tv, const struct lb_addr *a,
 			const uint8_t mac[LB_ETH_ALEN])
 {
 	struct run *r = ifc->r;
 	uint64_t t = (uint64_t)tv->tv_sec * 1000 + (uint64_t)tv->tv_usec / 1000;
-	struct claim *c = lb_hset_find(&r->claims, a);
-	if (!c) {
-		if (r->claims.count >= MAX_CLAIMS) {
-			if (!r->claims_full++)
-				lb_warnx(&r->cli.log, "tracking %d addresses; not tracking more",
-					 MAX_CLAIMS);
-			return;
-		}
-		c = calloc(1, sizeof(*c));
-		if (!c)
-			return;
-		c->addr = *a;
-		memcpy(c->mac, mac, LB_ETH_ALEN);
-		c->last_ms = t;
-		if (lb_hset_add(&r->claims, c) < 0)
-			free(c);
+	uint8_t prev[LB_ETH_ALEN];
+	switch (lb_arp_claims_note(r->claims, a, mac, t, prev)) {
+	case LB_ARP_CLAIM_UNTRACKED:
+		if (!r->claims_full++)
+			lb_warnx(&r->cli.log, "tracking %zu addresses; not tracking more",
+				 lb_arp_claims_count(r->claims));
 		return;
+	case LB_ARP_CLAIM_OK:
+		return;
+	case LB_ARP_CLAIM_CONFLICT:
+		break;
 	}
-	if (memcmp(c->mac, mac, LB_ETH_ALEN) && t - c->last_ms <= (uint64_t)r->o.window_s * 1000) {
-		json_t *rec = json_pack("{s:s}", "type", "CONFLICT");
-		json_object_set_new(rec, "ip", addr_json(a));
-		time_json(rec, tv);
-		json_object_set_new(rec, "interface", json_string(ifc->name));
-		json_object_set_new(rec, "macs", json_pack("[oo]", mac_json(c->mac), mac_json(mac)));
-		json_object_set_new(rec, "window_s", json_integer(r->o.window_s));
-		emit(r, rec);
-	}
-	memcpy(c->mac, mac, LB_ETH_ALEN);
-	c->last_ms = t;
+	json_t *rec = json_pack("{s:s}", "type", "CONFLICT");
+	json_object_set_new(rec, "ip", addr_json(a));
+	time_json(rec, tv);
+	json_object_set_new(rec, "interface", json_string(ifc->name));
+	json_object_set_new(rec, "macs", json_pack("[oo]", mac_json(prev), mac_json(mac)));
+	json_object_set_new(rec, "window_s", json_integer(r->o.window_s));
+	emit(r, rec);
 }
 
 static void monitor_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -928,11 +912,12 @@ static void monitor_packet(u_char *user, const struct pcap_pkthdr *h, const u_ch
 	}
 	if (rc == 0)
 		return;
-	static const uint8_t zero4[16];
 	const struct lb_addr *ip, *target;
 	const uint8_t *mac;
 	const char *type, *op = NULL;
-	int claims;
+	struct lb_addr claimed;
+	uint8_t claimed_mac[LB_ETH_ALEN];
+	int claims = lb_arp_frame_claim(&f, &claimed, claimed_mac);
 	switch (f.kind) {
 	case LB_ARP_FRAME_ARP_REQUEST:
 	case LB_ARP_FRAME_ARP_REPLY:
@@ -940,7 +925,6 @@ static void monitor_packet(u_char *user, const struct pcap_pkthdr *h, const u_ch
 		ip = &f.spa;
 		target = &f.tpa;
 		mac = f.sha;
-		claims = memcmp(f.spa.b, zero4, 16) != 0;
 		if (!claims)
 			op = "probe"; /* RFC 5227 §2.1.1 */
 		else if (lb_addr_eq(&f.spa, &f.tpa))
@@ -953,14 +937,12 @@ static void monitor_packet(u_char *user, const struct pcap_pkthdr *h, const u_ch
 		ip = &f.ip_src;
 		target = &f.target;
 		mac = f.has_lladdr ? f.lladdr : f.eth_src;
-		claims = memcmp(f.ip_src.b, zero4, 16) != 0;
 		break;
 	default:
 		type = "NA";
 		ip = &f.target;
 		target = NULL;
 		mac = f.has_lladdr ? f.lladdr : f.eth_src;
-		claims = 1;
 	}
 	if (!watched(r, ip) && !(target && watched(r, target)))
 		return;
@@ -986,14 +968,8 @@ static void monitor_packet(u_char *user, const struct pcap_pkthdr *h, const u_ch
 		json_object_set_new(rec, "dst", addr_json(&f.ip_dst));
 	}
 	emit(r, rec);
-	if (claims && watched(r, ip))
-		track_claim(ifc, &h->ts, ip, mac);
-}
-
-static void free_claim(void *ctx, void *entry)
-{
-	(void)ctx;
-	free(entry);
+	if (claims && watched(r, &claimed))
+		track_claim(ifc, &h->ts, &claimed, claimed_mac);
 }
 
 static int monitor(struct run *r)
@@ -1016,7 +992,9 @@ static int monitor(struct run *r)
 			p->len = (uint8_t)lb_addr_bits(&p->addr);
 		}
 	}
-	lb_hset_init(&r->claims, &addr_ops);
+	r->claims = lb_arp_claims_new((uint64_t)r->o.window_s * 1000, 0);
+	if (!r->claims)
+		lb_fatalx(&r->cli.log, LB_EXIT_ENV, "out of memory");
 	for (size_t i = 0; i < r->o.nifnames; i++)
 		open_iface(r, &r->ifs[r->nifs++], r->o.ifnames[i],
 			   "arp or (icmp6 and (ip6[40] = 135 or ip6[40] = 136))", PCAP_D_INOUT);
@@ -1052,8 +1030,7 @@ static int monitor(struct run *r)
 	}
 	if (r->output_failed)
 		code = LB_EXIT_ENV;
-	lb_hset_each(&r->claims, free_claim, NULL);
-	lb_hset_free(&r->claims);
+	lb_arp_claims_free(r->claims);
 	free(r->watch);
 	close(sfd);
 	return code;

@@ -332,6 +332,32 @@ size_t lb_arp_frame_answer(const struct lb_arp_frame *req, const uint8_t mac[LB_
 				     LB_NA_SOLICITED | LB_NA_OVERRIDE);
 }
 
+int lb_arp_frame_claim(const struct lb_arp_frame *f, struct lb_addr *ip,
+		       uint8_t mac[LB_ETH_ALEN])
+{
+	static const uint8_t zero[16];
+	const uint8_t *from = f->has_lladdr ? f->lladdr : f->eth_src;
+	switch (f->kind) {
+	case LB_ARP_FRAME_ARP_REQUEST:
+	case LB_ARP_FRAME_ARP_REPLY:
+		*ip = f->spa;
+		from = f->sha;
+		break;
+	case LB_ARP_FRAME_NS:
+		*ip = f->ip_src;
+		break;
+	case LB_ARP_FRAME_NA:
+		*ip = f->target;
+		break;
+	default:
+		return 0;
+	}
+	if (!memcmp(ip->b, zero, 16))
+		return 0;
+	memcpy(mac, from, LB_ETH_ALEN);
+	return 1;
+}
+
 void lb_arp_frame_solicited_node(const struct lb_addr *a, struct lb_addr *group)
 {
 	memset(group, 0, sizeof(*group));

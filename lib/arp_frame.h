@@ -80,6 +80,14 @@ size_t lb_arp_frame_build_na(uint8_t *out, size_t cap, const uint8_t eth_dst[LB_
 size_t lb_arp_frame_answer(const struct lb_arp_frame *req, const uint8_t mac[LB_ETH_ALEN],
 			   uint8_t *out, size_t cap);
 
+/* The address a frame claims for its sender, and the MAC it claims it
+ * at: an ARP packet's sender pair (not 0.0.0.0: an RFC 5227 probe claims
+ * nothing), an NA's target with its target link-layer address, an NS's
+ * non-zero source with its source link-layer address (the frame's source
+ * MAC when the option is absent). Returns 1 when the frame claims one. */
+int lb_arp_frame_claim(const struct lb_arp_frame *f, struct lb_addr *ip,
+		       uint8_t mac[LB_ETH_ALEN]);
+
 /* The solicited-node multicast address of a (RFC 4291 §2.7.1) and the
  * Ethernet group it maps to (RFC 2464 §7). */
 void lb_arp_frame_solicited_node(const struct lb_addr *a, struct lb_addr *group);

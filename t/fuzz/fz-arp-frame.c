@@ -20,6 +20,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memcpy(copy, data, size);
 	if (lb_arp_frame_parse(copy, size, &f, &err) == 1) {
+		struct lb_addr ip;
+		uint8_t claimed[LB_ETH_ALEN];
+		if (lb_arp_frame_claim(&f, &ip, claimed) && ip.family != LB_AF_INET &&
+		    ip.family != LB_AF_INET6)
+			abort();
 		size_t n = lb_arp_frame_answer(&f, mac, out, sizeof(out));
 		if (n && lb_arp_frame_parse(out, n, &back, &err) != 1)
 			abort(); /* we built a frame we would reject */
