@@ -750,7 +750,6 @@ static void probe_packet(u_char *user, const struct pcap_pkthdr *h, const u_char
 static int probe(struct run *r)
 {
 	struct lb_err err;
-	struct run *rr = r;
 	if (lb_addr_parse(r->o.probe, &r->target, &err) < 0)
 		lb_cli_usage_error(&r->cli, "--probe: %s", err.msg);
 	if (r->o.nifnames != 1)
@@ -794,7 +793,7 @@ static int probe(struct run *r)
 	 * after the count-th probe, with -w at the deadline or after count
 	 * replies. */
 	uint64_t start = now_ms(), next = start, end = 0;
-	int code = -1;
+	int code;
 	for (;;) {
 		uint64_t t = now_ms();
 		if (r->o.deadline > 0 && t >= start + (uint64_t)r->o.deadline * 1000)
@@ -827,8 +826,8 @@ static int probe(struct run *r)
 			break; /* iputils prints its summary on SIGINT too */
 	}
 	if (!r->cli.quiet) {
-		printf("Sent %d probes (%d broadcast(s))\n", rr->sent, rr->brd_sent);
-		printf("Received %d response(s)\n", rr->received);
+		printf("Sent %d probes (%d broadcast(s))\n", r->sent, r->brd_sent);
+		printf("Received %d response(s)\n", r->received);
 	}
 	close(sfd);
 	if (r->o.dad)

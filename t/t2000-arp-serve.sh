@@ -64,9 +64,12 @@ test_expect_success ROOT,NETNS,ARPING 'lines for BGP, other interfaces and other
 test_expect_success ROOT,NETNS 'a bad line is reported and the stream goes on' '
 	echo "{\"type\":\"ANNOUNCE\",\"ip\":\"192.0.2.300\",\"via\":\"l2\"}" >&7 &&
 	echo "not json" >&7 &&
+	arp_line ANNOUNCE 192.0.2.1 a0 >&7 &&
 	arp_line ANNOUNCE 192.0.2.24 a0 >&7 &&
 	test_wait_for "grep -q 192.0.2.24 a.out" 3 &&
-	grep "192.0.2.300" a.err
+	grep "192.0.2.300" a.err &&
+	grep "<stdin>:[0-9]*: 192.0.2.1 is configured on interface a0" a.err &&
+	test_must_fail grep "\"192.0.2.1\"" a.out
 '
 
 test_expect_success ROOT,NETNS,ARPING 'withdraw: no more replies' '
