@@ -146,4 +146,16 @@ test_expect_success $P 'passive speaker: BIRD connects to us' '
 	test_wait_for "bird_c bird show route 192.0.2.40/32 | grep -q 192.0.2.40" 5
 '
 
+test_expect_success $P 'both sides active: the session comes up, and again after a reset at BIRD' '
+	test_bg_kill spp &&
+	test_wait_for "! bird_established bird n4" 5 &&
+	bgp_bg spa ip netns exec $NS_node lb-bgp-peer --json \
+		--peer 192.0.2.1 --asn 64501 --peer-asn 64500 192.0.2.50/32 &&
+	test_wait_for "bird_established bird n4" 15 &&
+	test_wait_for "bird_c bird show route 192.0.2.50/32 | grep -q 192.0.2.50" 5 &&
+	bird_c bird restart n4 &&
+	test_wait_for "bird_c bird show route 192.0.2.50/32 | grep -q 192.0.2.50" 20 &&
+	bird_established bird n4
+'
+
 test_done
