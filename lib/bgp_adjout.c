@@ -214,11 +214,8 @@ bool lb_bgp_adjout_pending(const struct lb_bgp_adjout *a)
 
 struct collect {
 	struct lb_bgp_adjout *a;
-	struct lb_bgp_adjout_entry **dead;
-	size_t n_dead;
 	bool resend;
-	struct lb_err *err;
-	int failed;
+	struct lb_err err;
 };
 
 static void forget_sent(void *ctx, void *entry)
@@ -226,27 +223,17 @@ static void forget_sent(void *ctx, void *entry)
 	struct collect *c = ctx;
 	struct lb_bgp_adjout_entry *e = entry;
 	e->sent = -1;
-	if (c->resend && e->want >= 0 && mark_dirty(c->a, e, c->err) < 0)
-		c->failed = 1;
-	if (c->dead && e->want < 0 && !e->dirty)
-		c->dead[c->n_dead++] = e;
+	/* An unwanted entry is now dead: queue it, and the next flush frees
+	 * it without sending anything (no second table of them here). */
+	if ((c->resend && e->want >= 0) || e->want < 0)
+		mark_dirty(c->a, e, &c->err); /* on failure it stays, harmlessly */
 }
 
 static void reset_sent(struct lb_bgp_adjout *a, bool resend)
 {
-	struct collect c = {a, NULL, 0, resend, NULL, 0};
-	struct lb_err err;
-	c.err = &err;
-	c.dead = malloc((a->routes.count + 1) * sizeof(*c.dead));
+	struct collect c = {.a = a, .resend = resend};
 	lb_hset_each(&a->routes, forget_sent, &c);
 	a->n_sent = 0;
-	if (!c.dead)
-		return; /* the unwanted entries stay until the next flush */
-	for (size_t i = 0; i < c.n_dead; i++) {
-		lb_hset_remove(&a->routes, &c.dead[i]->pfx, c.dead[i]);
-		entry_free(a, c.dead[i]);
-	}
-	free(c.dead);
 }
 
 void lb_bgp_adjout_reset(struct lb_bgp_adjout *a)
