@@ -389,7 +389,7 @@ int main(int argc, const char **argv)
 		 "FILE"},
 		{"no-stdin", 0, POPT_ARG_NONE, &r.o.no_stdin, 0,
 		 "do not read ADD/REMOVE lines from standard input", NULL},
-		{"interval", 'i', POPT_ARG_STRING, &r.o.interval, 0,
+		{"interval", 0, POPT_ARG_STRING, &r.o.interval, 0,
 		 "time between two checks of a target (default: 2s)", "DURATION"},
 		{"timeout", 't', POPT_ARG_STRING, &r.o.timeout, 0,
 		 "how long a check may take (default: 1s)", "DURATION"},
