@@ -29,7 +29,7 @@ struct opts {
 	char *interval, *timeout, *rise, *fall, *spread;
 	char *expect_status, *body, *host_header, *method, *ca_file, *cert, *key;
 	char *metrics;
-	const char **files;
+	char **files;
 	size_t nfiles;
 };
 
@@ -49,11 +49,14 @@ static int on_option(void *ctx, int val, const char *arg, struct lb_err *err)
 	struct opts *o = ctx;
 	if (val != OPT_TARGETS)
 		return lb_err_set(err, "unknown option");
-	const char **grown = realloc(o->files, (o->nfiles + 1) * sizeof(*grown));
+	char **grown = realloc(o->files, (o->nfiles + 1) * sizeof(*grown));
 	if (!grown)
 		return lb_err_set(err, "out of memory");
 	o->files = grown;
-	o->files[o->nfiles++] = arg;
+	/* popt reuses its argument buffers. */
+	if (!(o->files[o->nfiles] = strdup(arg)))
+		return lb_err_set(err, "out of memory");
+	o->nfiles++;
 	return 0;
 }
 
@@ -508,6 +511,8 @@ int main(int argc, const char **argv)
 		write_metrics(&r);
 	lb_probe_free(r.probe);
 	curl_global_cleanup();
+	for (size_t i = 0; i < r.o.nfiles; i++)
+		free(r.o.files[i]);
 	free(r.o.files);
 	return lb_cli_finish(&r.cli, code);
 }

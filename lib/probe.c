@@ -489,6 +489,11 @@ static void exec_start(struct lb_probe *p, struct target *t)
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 34)
+	/* libcurl's wakeup socketpair and the caller's descriptors are not all
+	 * close-on-exec; a check command inherits none of them. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
 	int rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
