@@ -20,6 +20,7 @@
 #include "ndjson.h"
 #include "probe.h"
 #include "probe_metrics.h"
+#include "probe_slices.h"
 #include "sig.h"
 
 enum { OPT_TARGETS = 1 };
@@ -29,6 +30,7 @@ struct opts {
 	char *interval, *timeout, *rise, *fall, *spread;
 	char *expect_status, *body, *host_header, *method, *ca_file, *cert, *key;
 	char *metrics;
+	char *endpoint_target;
 	char **files;
 	size_t nfiles;
 };
@@ -41,6 +43,7 @@ struct run {
 	int json;
 	int output_failed;
 	int metrics_dirty;
+	json_t *slices; /* "ns/name" -> the targets that slice gave */
 	int64_t metrics_written_ms;
 };
 
@@ -116,7 +119,8 @@ static json_t *record(const char *type, const char *target, enum lb_health_state
 	json_t *rec = json_object();
 	json_object_set_new(rec, "type", json_string(type));
 	json_object_set_new(rec, "target", json_string(target));
-	json_object_set_new(rec, "state", json_string(lb_health_name(state)));
+	if (strcmp(type, "REMOVED"))
+		json_object_set_new(rec, "state", json_string(lb_health_name(state)));
 	if (with_result)
 		json_object_set_new(rec, "result", json_string(ok ? "ok" : "fail"));
 	if (reason)
@@ -191,8 +195,83 @@ static int add_text(struct run *r, const char *text, const char *where)
 	return 0;
 }
 
+static int in_list(const json_t *list, const char *s)
+{
+	size_t i;
+	json_t *v;
+	json_array_foreach(list, i, v) {
+		if (!strcmp(json_string_value(v), s))
+			return 1;
+	}
+	return 0;
+}
+
+static void remove_target(struct run *r, const char *target)
+{
+	if (lb_probe_remove(r->probe, target) < 0)
+		return;
+	if (!r->o.once)
+		print_record(r, record("REMOVED", target, LB_HEALTH_UNKNOWN, 0, NULL, -1, 0));
+	r->metrics_dirty = 1;
+}
+
+/* lb-watch EndpointSlice events: each slice's endpoints become targets by
+ * --endpoint-target; a change adds and removes the difference. */
+static int watch_event(struct run *r, const char *type, const json_t *obj, const char *where)
+{
+	const json_t *slice = json_object_get(obj, "object");
+	const char *kind = json_string_value(json_object_get(slice, "kind"));
+	struct lb_err err;
+	char key[600];
+	if (!strcmp(type, "SYNCED") || !strcmp(type, "BOOKMARK") || !kind ||
+	    strcmp(kind, "EndpointSlice"))
+		return 0;
+	if (!r->o.endpoint_target) {
+		lb_errorx(&r->cli.log, "%san EndpointSlice event, but no --endpoint-target", where);
+		return LB_EXIT_USAGE;
+	}
+	if (lb_probe_slice_key(slice, key, sizeof(key), &err) < 0) {
+		lb_errorx(&r->cli.log, "%s%s", where, err.msg);
+		return LB_EXIT_USAGE;
+	}
+	json_t *old = json_object_get(r->slices, key);
+	json_t *now = !strcmp(type, "DELETED") ? json_array()
+					       : lb_probe_slice_targets(slice, r->o.endpoint_target, &err);
+	if (!now) {
+		lb_errorx(&r->cli.log, "%s%s: %s", where, key, err.msg);
+		return LB_EXIT_USAGE;
+	}
+	size_t i;
+	json_t *v;
+	json_array_foreach(old, i, v) {
+		if (!in_list(now, json_string_value(v)))
+			remove_target(r, json_string_value(v));
+	}
+	json_array_foreach(now, i, v) {
+		const char *t = json_string_value(v);
+		if (in_list(old, t))
+			continue;
+		char at[700];
+		snprintf(at, sizeof(at), "%sEndpointSlice %s: ", where, key);
+		add_text(r, t, at);
+	}
+	if (json_array_size(now))
+		json_object_set_new(r->slices, key, now);
+	else {
+		json_object_del(r->slices, key);
+		json_decref(now);
+	}
+	return 0;
+}
+
 static int add_line(struct run *r, const json_t *obj, const char *where)
 {
+	const char *type = json_string_value(json_object_get(obj, "type"));
+	if (type && (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED") ||
+		     !strcmp(type, "DELETED") || !strcmp(type, "SYNCED") ||
+		     !strcmp(type, "BOOKMARK")))
+		return watch_event(r, type, obj, where);
+
 	struct lb_probe_spec spec;
 	struct lb_err err;
 	const char *remove;
@@ -417,6 +496,9 @@ int main(int argc, const char **argv)
 		{"cert", 0, POPT_ARG_STRING, &r.o.cert, 0, "HTTPS: client certificate (PEM)", "FILE"},
 		{"key", 0, POPT_ARG_STRING, &r.o.key, 0, "HTTPS: client certificate's key (PEM)",
 		 "FILE"},
+		{"endpoint-target", 0, POPT_ARG_STRING, &r.o.endpoint_target, 0,
+		 "turn lb-watch EndpointSlice events on stdin into targets: {ip}, {addr} and {port} "
+		 "are filled in per endpoint", "TEMPLATE"},
 		{"metrics", 0, POPT_ARG_STRING, &r.o.metrics, 0,
 		 "write Prometheus text-format metrics to FILE (atomically, at most once a second)",
 		 "FILE"},
@@ -459,6 +541,9 @@ int main(int argc, const char **argv)
 		lb_cli_usage_error(&r.cli, "--method '%s': expected one word", r.o.method);
 	if (r.o.host_header && (!*r.o.host_header || strpbrk(r.o.host_header, " \t\r\n")))
 		lb_cli_usage_error(&r.cli, "--host-header '%s': expected a host name", r.o.host_header);
+	if (r.o.endpoint_target && lb_probe_slice_template_ok(r.o.endpoint_target, &err) < 0)
+		lb_cli_usage_error(&r.cli, "--endpoint-target %s", err.msg);
+	r.slices = json_object();
 	if (r.o.key && !r.o.cert)
 		lb_cli_usage_error(&r.cli, "--key goes with --cert");
 	d->body = r.o.body;
@@ -510,6 +595,7 @@ int main(int argc, const char **argv)
 	if (r.o.metrics)
 		write_metrics(&r);
 	lb_probe_free(r.probe);
+	json_decref(r.slices);
 	curl_global_cleanup();
 	for (size_t i = 0; i < r.o.nfiles; i++)
 		free(r.o.files[i]);

@@ -157,6 +157,36 @@ test_expect_success 'a target added twice keeps its state and takes the new opti
 	test $(count UP probe.out) = 1
 '
 
+slice () {
+	printf "{\"type\":\"%s\",\"object\":{\"kind\":\"EndpointSlice\",\"metadata\":{\"namespace\":\"default\",\"name\":\"web-1\"},\"endpoints\":[%s],\"ports\":[{\"name\":\"http\",\"port\":%s}]}}\n" "$@"
+}
+
+test_expect_success PYTHON3 'lb-watch EndpointSlice events become targets, and changes add and remove them' '
+	mkfifo in3 &&
+	test_bg probe sh -c "exec lb-probe --json --interval 30ms --rise 1 --fall 1 \
+		--endpoint-target \"http://{ip}:{port}/\" <in3" &&
+	exec 8>in3 &&
+	slice ADDED "{\"addresses\":[\"127.0.0.1\"]},{\"addresses\":[\"127.0.0.2\"],\"conditions\":{\"terminating\":true}}" $webport >&8 &&
+	echo "{\"type\":\"SYNCED\",\"kind\":\"EndpointSlice\"}" >&8 &&
+	test_wait_for "grep -q \"type.:.UP\" probe.out" 10 &&
+	slice MODIFIED "{\"addresses\":[\"::1\"]}" 1 >&8 &&
+	test_wait_for "grep -q \"type.:.DOWN\" probe.out" 10 &&
+	slice DELETED "" 1 >&8 &&
+	exec 8>&- &&
+	test_wait_for "! kill -0 \$(test_bg_pid probe) 2>/dev/null" 10 &&
+	jq -r "[.type, .target] | join(\" \")" probe.out >got &&
+	printf "%s\n" "UP http://127.0.0.1:$webport/" "REMOVED http://127.0.0.1:$webport/" \
+		"DOWN http://[::1]:1/" "REMOVED http://[::1]:1/" >expect &&
+	test_cmp expect got
+'
+
+test_expect_success 'EndpointSlice events without --endpoint-target are reported' '
+	slice ADDED "{\"addresses\":[\"127.0.0.1\"]}" 1 | lb-probe --json >out 2>err &&
+	grep "no --endpoint-target" err &&
+	test_expect_code 2 lb-probe --endpoint-target "tcp://{host}:80" </dev/null 2>err &&
+	grep "unknown placeholder" err
+'
+
 test_expect_success 'SIGTERM ends the stream with 128+15' '
 	test_bg probe sh -c "lb-probe --no-stdin --interval 1s exec:true; echo \$? >code" &&
 	sleep 0.3 &&

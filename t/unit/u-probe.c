@@ -6,6 +6,7 @@
 #include "icmp_echo.h"
 #include "probe_health.h"
 #include "probe_metrics.h"
+#include "probe_slices.h"
 #include "probe_target.h"
 #include "tap.h"
 
@@ -253,6 +254,55 @@ static void metrics(struct tap *t)
 	tap_is_str(t, out, "a", "an escape is never cut in half");
 }
 
+static char *joined(json_t *list)
+{
+	static char buf[1024];
+	size_t i, n = 0;
+	json_t *v;
+	buf[0] = '\0';
+	json_array_foreach(list, i, v)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s", i ? " " : "", json_string_value(v));
+	return buf;
+}
+
+static void slices(struct tap *t)
+{
+	struct lb_err err = {""};
+	json_t *s = json_loads(
+		"{\"kind\":\"EndpointSlice\",\"metadata\":{\"namespace\":\"ns\",\"name\":\"web-x\"},"
+		"\"endpoints\":[{\"addresses\":[\"192.0.2.12\"]},"
+		"{\"addresses\":[\"192.0.2.11\"],\"conditions\":{\"ready\":false}},"
+		"{\"addresses\":[\"192.0.2.13\"],\"conditions\":{\"terminating\":true}},"
+		"{\"addresses\":[\"2001:db8::1\",\"192.0.2.12\"]},{\"addresses\":[7]}],"
+		"\"ports\":[{\"port\":80},{\"port\":443},{\"name\":\"all\"},{\"port\":70000}]}",
+		0, NULL);
+	char key[64];
+	tap_ok(t, lb_probe_slice_key(s, key, sizeof(key), &err) == 0, "slice key");
+	tap_is_str(t, key, "ns/web-x", "namespace/name");
+	json_t *l = lb_probe_slice_targets(s, "tcp://{ip}:{port}", &err);
+	tap_is_str(t, l ? joined(l) : NULL,
+		   "tcp://192.0.2.11:443 tcp://192.0.2.11:80 tcp://192.0.2.12:443 tcp://192.0.2.12:80 "
+		   "tcp://[2001:db8::1]:443 tcp://[2001:db8::1]:80",
+		   "per address and port, sorted, unique, IPv6 in brackets, terminating left out");
+	json_decref(l);
+	l = lb_probe_slice_targets(s, "icmp://{addr}", &err);
+	tap_is_str(t, l ? joined(l) : NULL, "icmp://192.0.2.11 icmp://192.0.2.12 icmp://2001:db8::1",
+		   "without {port}: once per address");
+	json_decref(l);
+	json_object_set_new(s, "endpoints", json_string("x"));
+	tap_ok(t, lb_probe_slice_targets(s, "icmp://{addr}", &err) == NULL, "endpoints not a list");
+	json_object_del(s, "endpoints");
+	l = lb_probe_slice_targets(s, "icmp://{addr}", &err);
+	tap_ok(t, l && json_array_size(l) == 0, "no endpoints: no targets");
+	json_decref(l);
+	json_object_del(s, "metadata");
+	tap_ok(t, lb_probe_slice_key(s, key, sizeof(key), &err) < 0, "no metadata: no key");
+	json_decref(s);
+	tap_ok(t, lb_probe_slice_template_ok("http://{ip}:{port}/healthz", &err) == 0, "template ok");
+	tap_ok(t, lb_probe_slice_template_ok("tcp://{host}:80", &err) < 0, "unknown placeholder");
+	tap_ok(t, lb_probe_slice_template_ok("tcp://192.0.2.1:{port}", &err) < 0, "no address");
+}
+
 int main(void)
 {
 	struct tap t = {0, 0};
@@ -262,5 +312,6 @@ int main(void)
 	health(&t);
 	icmp(&t);
 	metrics(&t);
+	slices(&t);
 	return tap_done(&t);
 }
