@@ -1,6 +1,6 @@
 /* libFuzzer: what lb-probe reads from outside. Lines as a targets file or
  * standard input gives them: a bare target string, or an ADD/REMOVE
- * object; and, when the first byte is 0, an ICMP packet as a socket
+ * object, or an lb-watch EndpointSlice event; and, when the first byte is 0, an ICMP packet as a socket
  * delivers it. A parsed target must keep its text and have a host (tcp,
  * icmp), a port (tcp) or a command (exec). */
 #include <stdint.h>
@@ -9,6 +9,7 @@
 
 #include "icmp_echo.h"
 #include "ndjson.h"
+#include "probe_slices.h"
 #include "probe_target.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -77,6 +78,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				const char *remove;
 				if (!obj)
 					continue;
+				/* lb-watch EndpointSlice events go through the template. */
+				json_t *list = lb_probe_slice_targets(json_object_get(obj, "object"),
+								      "tcp://{ip}:{port}", &err);
+				char key[600];
+				lb_probe_slice_key(json_object_get(obj, "object"), key, sizeof(key), &err);
+				json_decref(list);
 				int rc = lb_probe_line_parse(obj, &defaults, &spec, &remove, &err);
 				if (rc == LB_PROBE_CMD_ADD) {
 					check(&spec, NULL);
