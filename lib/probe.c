@@ -634,7 +634,7 @@ static int http_setup(struct target *t, struct lb_err *err)
 	 * thousands of targets that walk costs more than the check. A literal
 	 * needs no cache; names keep libcurl's (60 s). */
 	if (url_host_is_literal(t->spec.text))
-		bad |= curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, 0L) != CURLE_OK;
+		bad |= curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, -1L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L) != CURLE_OK;
 	if (o->ca_file)

@@ -1,12 +1,15 @@
-/* bench/probe/target-server: the servers both checkers probe. One process
- * listens on 127.0.0.1 ports [http_base, http_base+n) as HTTP servers (one
- * "200 OK" answer, then close) and [tcp_base, tcp_base+n) as TCP servers
- * (accept and close), with one epoll loop, so 20,000 servers cost little.
+/* bench/probe/target-server: the servers both checkers probe. Target i is
+ * the loopback address 127.1.(i / 250).(i % 250 + 1): one socket on port
+ * HTTP_PORT of every address answers HTTP (one "200 OK", then close), one
+ * on TCP_PORT accepts and closes; the accepted socket's local address says
+ * which target was checked. Two listening sockets, one epoll loop, so
+ * 20,000 servers fit any descriptor limit. It binds the wildcard address:
+ * run it in a network namespace of its own (bench/probe/run does).
  * Per port it notes when the last check arrived; on SIGUSR1 it prints, per
  * kind, the checks seen and how many came more than 1.1 intervals after the
  * previous one (late), then starts counting afresh.
  *
- * usage: target-server HTTP_BASE TCP_BASE N INTERVAL_MS READY_FILE */
+ * usage: target-server HTTP_PORT TCP_PORT N INTERVAL_MS READY_FILE */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -38,31 +41,28 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: target-server HTTP_BASE TCP_BASE N INTERVAL_MS READY_FILE\n");
 		return 2;
 	}
-	int http_base = atoi(argv[1]), tcp_base = atoi(argv[2]), n = atoi(argv[3]);
+	int http_port = atoi(argv[1]), tcp_port = atoi(argv[2]), n = atoi(argv[3]);
 	int64_t late_ns = (int64_t)atoi(argv[4]) * 1100000;
 	int ep = epoll_create1(EPOLL_CLOEXEC);
 	/* Listening sockets are tagged with index+1 (HTTP) or -(index+1) (TCP);
 	 * accepted HTTP connections with their fd offset past the listeners. */
 	int64_t *last = calloc((size_t)(2 * n), sizeof(*last));
-	int *lfds = calloc((size_t)(2 * n), sizeof(*lfds));
+	int lfds[2];
 	struct stat_kind st[2] = {{0, 0, 0, 0}, {0, 0, 0, 0}};
 	for (int kind = 0; kind < 2; kind++) {
-		for (int i = 0; i < n; i++) {
-			int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-			int one = 1;
-			setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-			struct sockaddr_in sa = {.sin_family = AF_INET,
-						 .sin_port = htons((uint16_t)((kind ? tcp_base : http_base) + i)),
-						 .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-			if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 64) < 0) {
-				fprintf(stderr, "target-server: port %d: %s\n", ntohs(sa.sin_port), strerror(errno));
-				return 3;
-			}
-			lfds[kind * n + i] = fd;
-			struct epoll_event ev = {.events = EPOLLIN, .data.u64 = ((uint64_t)1 << 62) |
-							(uint64_t)(kind * n + i)};
-			epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		int one = 1;
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+		struct sockaddr_in sa = {.sin_family = AF_INET,
+					 .sin_port = htons((uint16_t)(kind ? tcp_port : http_port)),
+					 .sin_addr.s_addr = htonl(INADDR_ANY)};
+		if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 || listen(fd, 4096) < 0) {
+			fprintf(stderr, "target-server: port %d: %s\n", ntohs(sa.sin_port), strerror(errno));
+			return 3;
 		}
+		lfds[kind] = fd;
+		struct epoll_event ev = {.events = EPOLLIN, .data.u64 = ((uint64_t)1 << 62) | (uint64_t)kind};
+		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 	}
 	sigset_t set;
 	sigemptyset(&set);
@@ -100,12 +100,21 @@ int main(int argc, char **argv)
 				continue;
 			}
 			if (tag & ((uint64_t)1 << 62)) {
-				int idx = (int)(tag & 0xffffffff), kind = idx >= n;
-				int lfd = lfds[idx];
+				int kind = (int)(tag & 1);
 				for (;;) {
-					int c = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+					int c = accept4(lfds[kind], NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 					if (c < 0)
 						break;
+					struct sockaddr_in local;
+					socklen_t llen = sizeof(local);
+					getsockname(c, (struct sockaddr *)&local, &llen);
+					uint32_t a = ntohl(local.sin_addr.s_addr);
+					int i = (int)((a >> 8) & 0xff) * 250 + (int)(a & 0xff) - 1;
+					if ((a >> 16) != 0x7f01 || i < 0 || i >= n || (a & 0xff) == 0) {
+						close(c);
+						continue;
+					}
+					int idx = kind * n + i;
 					struct linger l = {1, 0};
 					setsockopt(c, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
 					int64_t t = now_ns();

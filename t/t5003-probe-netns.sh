@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='lb-probe icmp:// to namespace addresses, IPv4 and IPv6, raw and datagram sockets'
+test_description='lb-probe icmp:// and tcp:// to namespace addresses, IPv4 and IPv6, raw and datagram sockets'
 . "$(dirname "$0")/test-lib.sh"
 
 # Two namespaces on a veth: probe (192.0.2.1, 2001:db8::1) and node
@@ -27,6 +27,17 @@ test_expect_success ROOT,NETNS 'echo replies from the node: UP, for both familie
 test_expect_success ROOT,NETNS 'no answer: DOWN after the timeout' '
 	test_expect_code 1 in_probe lb-probe --once --json -t 300ms icmp://192.0.2.3 icmp://2001:db8::3 >out &&
 	jq -s -e "length == 2 and all(.type == \"DOWN\" and .reason == \"timeout after 300 ms: no echo reply\")" out
+'
+
+test_expect_success ROOT,NETNS 'a TCP connect nobody answers is a timeout, not a hang' '
+	start=$(date +%s%N) &&
+	test_expect_code 1 in_probe lb-probe --once --json -t 300ms tcp://192.0.2.3:80 \
+		"tcp://[2001:db8::3]:80" >out &&
+	end=$(date +%s%N) &&
+	jq -s -e "length == 2 and all(.type == \"DOWN\" and .reason == \"timeout after 300 ms\")" out &&
+	test $(( (end - start) / 1000000 )) -lt 2000 &&
+	in_probe lb-probe --once --json tcp://192.0.2.2:22 2>err >out ||
+	jq -e ".reason == \"connect: Connection refused\"" out
 '
 
 test_expect_success ROOT,NETNS 'a node that stops answering goes DOWN after fall, and UP again after rise' '
