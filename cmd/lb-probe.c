@@ -44,6 +44,8 @@ struct run {
 	int output_failed;
 	int metrics_dirty;
 	json_t *slices; /* "ns/name" -> the targets that slice gave */
+	json_t *from_files; /* targets the --targets files gave, for SIGHUP */
+	json_t *loading;    /* while reading those files: where to note targets */
 	int64_t metrics_written_ms;
 };
 
@@ -180,6 +182,18 @@ static void write_metrics(struct run *r)
 
 /* Returns 0, LB_EXIT_USAGE for a bad target, LB_EXIT_ENV when it cannot be
  * checked here (name resolution, ICMP socket). */
+static int add_spec(struct run *r, struct lb_probe_spec *spec, const char *where)
+{
+	struct lb_err err;
+	if (r->loading)
+		json_object_set_new(r->loading, spec->text, json_true());
+	if (lb_probe_add(r->probe, spec, &err) < 0) {
+		lb_errorx(&r->cli.log, "%s%s", where, err.msg);
+		return LB_EXIT_ENV;
+	}
+	return 0;
+}
+
 static int add_text(struct run *r, const char *text, const char *where)
 {
 	struct lb_probe_spec spec;
@@ -188,11 +202,7 @@ static int add_text(struct run *r, const char *text, const char *where)
 		lb_errorx(&r->cli.log, "%s%s", where, err.msg);
 		return LB_EXIT_USAGE;
 	}
-	if (lb_probe_add(r->probe, &spec, &err) < 0) {
-		lb_errorx(&r->cli.log, "%s%s", where, err.msg);
-		return LB_EXIT_ENV;
-	}
-	return 0;
+	return add_spec(r, &spec, where);
 }
 
 static int in_list(const json_t *list, const char *s)
@@ -290,11 +300,7 @@ static int add_line(struct run *r, const json_t *obj, const char *where)
 		r->metrics_dirty = 1;
 		return 0;
 	}
-	if (lb_probe_add(r->probe, &spec, &err) < 0) {
-		lb_errorx(&r->cli.log, "%s%s", where, err.msg);
-		return LB_EXIT_ENV;
-	}
-	return 0;
+	return add_spec(r, &spec, where);
 }
 
 /* A targets file: one target a line, or an ADD object line; '#' comments. */
@@ -341,6 +347,29 @@ static int load_file(struct run *r, const char *path)
 	if (f != stdin)
 		fclose(f);
 	return rc;
+}
+
+/* SIGHUP: the files are read again; targets they no longer give go, new
+ * ones come, the others keep their state (and take changed options). */
+static void reload_files(struct run *r)
+{
+	json_t *old = r->from_files;
+	r->from_files = json_object();
+	r->loading = r->from_files;
+	for (size_t i = 0; i < r->o.nfiles; i++) {
+		if (strcmp(r->o.files[i], "-"))
+			load_file(r, r->o.files[i]);
+	}
+	r->loading = NULL;
+	const char *key;
+	json_t *v;
+	json_object_foreach(old, key, v) {
+		if (!json_object_get(r->from_files, key))
+			remove_target(r, key);
+	}
+	json_decref(old);
+	lb_info(&r->cli.log, "targets files read again: %zu targets from them",
+		json_object_size(r->from_files));
 }
 
 /* ---- the loop ----------------------------------------------------------------- */
@@ -391,7 +420,9 @@ static int loop(struct run *r, int use_stdin)
 			lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
 		if (fds[0].revents) {
 			int sig = lb_sig_read(sfd);
-			if (sig > 0 && sig != SIGHUP)
+			if (sig == SIGHUP)
+				reload_files(r);
+			else if (sig > 0)
 				code = lb_sig_exit_code(sig);
 		}
 		if (!eof && fds[1].revents)
@@ -569,14 +600,19 @@ int main(int argc, const char **argv)
 			code = one;
 	}
 	int stdin_in_files = 0;
+	r.from_files = json_object();
+	r.loading = r.from_files;
 	for (size_t i = 0; i < r.o.nfiles; i++) {
 		int one = load_file(&r, r.o.files[i]);
 		stdin_in_files |= !strcmp(r.o.files[i], "-");
 		if (one && (!code || one == LB_EXIT_USAGE))
 			code = one;
 	}
+	r.loading = NULL;
 	if (code) {
 		lb_probe_free(r.probe);
+		json_decref(r.from_files);
+		json_decref(r.slices);
 		curl_global_cleanup();
 		return lb_cli_finish(&r.cli, code);
 	}
@@ -596,6 +632,7 @@ int main(int argc, const char **argv)
 		write_metrics(&r);
 	lb_probe_free(r.probe);
 	json_decref(r.slices);
+	json_decref(r.from_files);
 	curl_global_cleanup();
 	for (size_t i = 0; i < r.o.nfiles; i++)
 		free(r.o.files[i]);

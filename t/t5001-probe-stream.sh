@@ -187,6 +187,22 @@ test_expect_success 'EndpointSlice events without --endpoint-target are reported
 	grep "unknown placeholder" err
 '
 
+test_expect_success 'SIGHUP reads the targets files again: gone targets go, new ones come, others keep their state' '
+	printf "%s\n" exec:true exec:false >targets &&
+	test_bg probe lb-probe --json --no-stdin --interval 30ms --rise 1 --fall 1 -f targets &&
+	test_wait_for "test \$(wc -l <probe.out) = 2" 10 &&
+	printf "%s\n" exec:true "exec:exit 3" >targets &&
+	kill -HUP $(test_bg_pid probe) &&
+	test_wait_for "test \$(wc -l <probe.out) = 4" 10 &&
+	sleep 0.2 &&
+	cp probe.out seen &&
+	test_bg_kill probe &&
+	jq -r "[.type, .target] | join(\" \")" seen | sort >got &&
+	printf "%s\n" "DOWN exec:exit 3" "DOWN exec:false" "REMOVED exec:false" "UP exec:true" >expect &&
+	test_cmp expect got &&
+	grep "targets files read again: 2 targets" probe.err
+'
+
 test_expect_success 'SIGTERM ends the stream with 128+15' '
 	test_bg probe sh -c "lb-probe --no-stdin --interval 1s exec:true; echo \$? >code" &&
 	sleep 0.3 &&
