@@ -630,6 +630,10 @@ int main(int argc, const char **argv)
 		code = report_once(&r);
 	if (r.o.metrics)
 		write_metrics(&r);
+	struct lb_probe_stats stats;
+	lb_probe_get_stats(r.probe, &stats);
+	lb_debug(&r.cli.log, "checks started: %lu, more than 100 ms late: %lu, latest: %lld ms",
+		 stats.checks, stats.late, (long long)stats.max_late_ms);
 	lb_probe_free(r.probe);
 	json_decref(r.slices);
 	json_decref(r.from_files);
