@@ -53,7 +53,7 @@ fi
 test_expect_success PYTHON3 'a server going down and up: DOWN after exactly fall, UP after exactly rise' '
 	echo "200 ok" >flaky.ctl &&
 	port= && start_server flaky && flakyport=$port &&
-	test_bg probe lb-probe --json --all --no-stdin --interval 50ms --timeout 40ms \
+	test_bg probe lb-probe --json --all --no-stdin --interval 50ms --timeout 2s \
 		--rise 3 --fall 2 tcp://127.0.0.1:$flakyport http://127.0.0.1:$flakyport/ &&
 	test_wait_for "test \$(count UP probe.out) = 2" 10 &&
 	test_bg_kill flaky &&
@@ -110,8 +110,8 @@ test_expect_success PYTHON3 'the same flapping server with rise 1 and fall 1 doe
 
 test_expect_success PYTHON3 'a hanging server times out check after check, and lb-probe keeps its pace' '
 	echo hang >web.ctl &&
-	test_bg probe lb-probe --json --all --no-stdin --interval 100ms --timeout 50ms --fall 3 \
-		http://127.0.0.1:$webport/ exec:true &&
+	echo "{\"type\":\"ADD\",\"target\":\"http://127.0.0.1:$webport/\",\"timeout_ms\":50}" >hang &&
+	test_bg probe lb-probe --json --all --no-stdin --interval 100ms --fall 3 -f hang exec:true &&
 	test_wait_for "grep -q DOWN probe.out" 10 &&
 	test_wait_for "test \$(grep -c \"exec:true\" probe.out) -ge 10" 10 &&
 	test_bg_kill probe &&

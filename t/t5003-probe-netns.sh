@@ -41,8 +41,8 @@ test_expect_success ROOT,NETNS 'a TCP connect nobody answers is a timeout, not a
 '
 
 test_expect_success ROOT,NETNS 'a node that stops answering goes DOWN after fall, and UP again after rise' '
-	test_bg probe ip netns exec "$NS_probe" lb-probe --json --all --no-stdin --interval 50ms \
-		--timeout 40ms --rise 2 --fall 3 icmp://192.0.2.2 icmp://2001:db8::2 &&
+	test_bg probe ip netns exec "$NS_probe" lb-probe --json --all --no-stdin --interval 100ms \
+		--timeout 90ms --rise 2 --fall 3 icmp://192.0.2.2 icmp://2001:db8::2 &&
 	test_wait_for "test \$(grep -c \"type.:.UP\" probe.out) = 2" 10 &&
 	ip netns exec "$NS_node" sysctl -qw net.ipv4.icmp_echo_ignore_all=1 \
 		net.ipv6.icmp.echo_ignore_all=1 &&
