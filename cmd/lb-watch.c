@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "exitcode.h"
 #include "k8s_conn.h"
+#include "k8s_lease.h"
 #include "k8s_request.h"
 #include "k8s_resource.h"
 #include "k8s_watch.h"
@@ -29,8 +30,25 @@ struct opts {
 	char *kubeconfig, *context, *server, *token_file, *ca_file;
 	char *ns, *selector, *field_selector;
 	char *from, *status_dir, *lb_class;
+	char *lease, *identity;
 	int trim, apply, insecure;
 	int page_limit;
+	int lease_duration;
+};
+
+/* client-go's defaults, scaled to --lease-duration: renew every 2/15 of
+ * it (2 s of 15), stop leading when no renewal succeeded for 2/3 of it
+ * (10 s of 15), less than the whole duration another candidate waits
+ * before taking over; so two never write at once. */
+#define LEASE_RETRY_MS(r) ((r)->o.lease_duration * 2000 / 15)
+
+struct leader {
+	char ns[256], name[256];
+	struct lb_lease_observer obs;
+	int role; /* -1 unknown, 0 follower, 1 leader */
+	long long last_renew_ms, next_try_ms;
+	json_t *pending; /* "ns/name" -> the latest decision not yet written */
+	int applying;    /* inside a write: a lease round must not start more */
 };
 
 struct run {
@@ -41,6 +59,7 @@ struct run {
 	unsigned seed;
 	/* --from */
 	json_t *store, *cache, *kinds;
+	struct leader lead;
 };
 
 /* ---- output ---------------------------------------------------------------- */
@@ -325,6 +344,7 @@ static int watch_dir(struct run *r)
 struct decision {
 	const char *type, *ns, *name, *pool, *reason;
 	const json_t *ips;
+	json_t *line;
 	char key[512];
 };
 
@@ -332,6 +352,7 @@ static int parse_decision(const json_t *line, struct decision *d, struct lb_err 
 {
 	const char *svc = json_string_value(json_object_get(line, "service"));
 	memset(d, 0, sizeof(*d));
+	d->line = (json_t *)line;
 	d->type = json_string_value(json_object_get(line, "type"));
 	if (!d->type)
 		return lb_err_set(err, "line without a \"type\" string");
@@ -391,6 +412,11 @@ static int retryable(long http)
 }
 
 #define APPLY_ATTEMPTS 6
+#define LOST_LEADERSHIP (-2)
+
+static int is_leader(const struct run *r);
+static void lease_tick(struct run *r);
+static long long mono_ms(void);
 
 static int api_call(struct run *r, const char *what, const char *method, const char *path,
 		    const char *ct, const char *body, struct lb_k8s_response *resp)
@@ -399,6 +425,13 @@ static int api_call(struct run *r, const char *what, const char *method, const c
 	unsigned backoff = 250;
 	for (int attempt = 1;; attempt++) {
 		long http = 0;
+		if (r->o.lease) {
+			/* Long retries must not outlive the leadership. */
+			if (mono_ms() >= r->lead.next_try_ms)
+				lease_tick(r);
+			if (!is_leader(r))
+				return LOST_LEADERSHIP;
+		}
 		if (lb_k8s_request(&r->conn, method, path, ct, body, resp, &err) < 0) {
 			if (attempt == 1)
 				lb_warnx(&r->cli.log, "%s: %s; retrying", what, err.msg);
@@ -467,13 +500,24 @@ static void post_event(struct run *r, const struct decision *d, const json_t *sv
 	free(body);
 }
 
+static void requeue(struct run *r, const struct decision *d)
+{
+	char key[600];
+	snprintf(key, sizeof(key), "%s/%s", d->ns, d->name);
+	if (!json_object_get(r->lead.pending, key))
+		json_object_set(r->lead.pending, key, d->line);
+}
+
 static void apply_api(struct run *r, const struct decision *d)
 {
 	char path[700], what[600];
 	struct lb_k8s_response resp;
 	snprintf(path, sizeof(path), "/api/v1/namespaces/%s/services/%s", d->ns, d->name);
 	snprintf(what, sizeof(what), "Service %s/%s", d->ns, d->name);
-	if (api_call(r, what, "GET", path, NULL, NULL, &resp) < 0)
+	int rc = api_call(r, what, "GET", path, NULL, NULL, &resp);
+	if (rc == LOST_LEADERSHIP)
+		requeue(r, d);
+	if (rc < 0)
 		return;
 	json_t *svc = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
 	lb_k8s_response_free(&resp);
@@ -508,8 +552,11 @@ static void apply_api(struct run *r, const struct decision *d)
 	json_decref(patch);
 	char spath[800];
 	snprintf(spath, sizeof(spath), "%s/status", path);
-	int ok = api_call(r, what, "PATCH", spath, "application/merge-patch+json", body, &resp) == 0;
+	rc = api_call(r, what, "PATCH", spath, "application/merge-patch+json", body, &resp);
+	int ok = rc == 0;
 	free(body);
+	if (rc == LOST_LEADERSHIP)
+		requeue(r, d);
 	if (ok)
 		lb_k8s_response_free(&resp);
 	/* The /status subresource ignores metadata changes on a real server,
@@ -522,9 +569,11 @@ static void apply_api(struct run *r, const struct decision *d)
 				       want ? json_string(want) : json_null());
 		body = json_dumps(mp, JSON_COMPACT | JSON_PRESERVE_ORDER);
 		json_decref(mp);
-		if (api_call(r, what, "PATCH", path, "application/merge-patch+json", body, &resp) ==
-		    0)
+		rc = api_call(r, what, "PATCH", path, "application/merge-patch+json", body, &resp);
+		if (rc == 0)
 			lb_k8s_response_free(&resp);
+		else if (rc == LOST_LEADERSHIP)
+			requeue(r, d);
 		free(body);
 	}
 	if (ok)
@@ -573,6 +622,162 @@ static void reload_from(struct run *r)
 	r->store = fresh;
 }
 
+static long long mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double wall_now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int renew_deadline_ms(const struct run *r)
+{
+	return r->o.lease_duration * 2000 / 3;
+}
+
+static int is_leader(const struct run *r)
+{
+	return r->lead.role == 1 && mono_ms() - r->lead.last_renew_ms < renew_deadline_ms(r);
+}
+
+static void set_role(struct run *r, int role, const char *holder)
+{
+	if (r->lead.role == role)
+		return;
+	r->lead.role = role;
+	char lease[520];
+	snprintf(lease, sizeof(lease), "%s/%s", r->lead.ns, r->lead.name);
+	json_t *line = json_pack("{s:s, s:s, s:s}", "type", role ? "LEADER" : "FOLLOWER",
+				 "identity", r->o.identity, "lease", lease);
+	if (!role && holder && *holder)
+		json_object_set_new(line, "holder", json_string(holder));
+	emit_line(r, line);
+	json_decref(line);
+	if (role)
+		lb_info(&r->cli.log, "lease %s/%s: now the leader (%s)", r->lead.ns, r->lead.name,
+			r->o.identity);
+	else
+		lb_info(&r->cli.log, "lease %s/%s: following%s%s; writing nothing", r->lead.ns,
+			r->lead.name, holder && *holder ? " " : "", holder ? holder : "");
+}
+
+static void apply_api(struct run *r, const struct decision *d);
+
+static void apply_api_guarded(struct run *r, const struct decision *d)
+{
+	r->lead.applying = 1;
+	apply_api(r, d);
+	r->lead.applying = 0;
+}
+
+static void flush_pending(struct run *r)
+{
+	const char *key;
+	json_t *line;
+	void *tmp;
+	json_object_foreach_safe(r->lead.pending, tmp, key, line) {
+		struct decision d;
+		struct lb_err err;
+		if (!is_leader(r))
+			return;
+		json_incref(line);
+		json_object_del(r->lead.pending, key);
+		if (parse_decision(line, &d, &err) == 0)
+			apply_api_guarded(r, &d);
+		json_decref(line);
+	}
+}
+
+/* One round of the election: read the Lease, then create, renew, take
+ * over or follow. A write carries the resourceVersion read, so a rival
+ * that wrote first makes it fail with 409 and this side follows. */
+static void lease_tick(struct run *r)
+{
+	struct leader *l = &r->lead;
+	struct lb_k8s_response resp;
+	struct lb_err err;
+	char path[700], item[1000];
+	snprintf(path, sizeof(path), "/apis/coordination.k8s.io/v1/namespaces/%s/leases", l->ns);
+	snprintf(item, sizeof(item), "%s/%s", path, l->name);
+	l->next_try_ms = mono_ms() + LEASE_RETRY_MS(r);
+
+	json_t *lease = NULL;
+	if (lb_k8s_request(&r->conn, "GET", item, NULL, NULL, &resp, &err) < 0) {
+		lb_debug(&r->cli.log, "lease: %s", err.msg);
+		goto check;
+	}
+	if (resp.http == 200) {
+		lease = json_loadb(resp.body ? resp.body : "", resp.len, 0, NULL);
+	} else if (resp.http != 404) {
+		char msg[400];
+		lb_k8s_status_message(resp.body, resp.len, resp.http, msg, sizeof(msg));
+		lb_debug(&r->cli.log, "lease %s/%s: %s", l->ns, l->name, msg);
+		lb_k8s_response_free(&resp);
+		goto check;
+	}
+	lb_k8s_response_free(&resp);
+	json_t *want;
+	enum lb_lease_action act = lb_lease_decide(&l->obs, lease, l->ns, l->name, r->o.identity,
+						   r->o.lease_duration, mono_ms(), wall_now(),
+						   &want);
+	json_decref(lease);
+	if (act == LB_LEASE_WAIT) {
+		set_role(r, 0, l->obs.holder);
+		return;
+	}
+	char *body = json_dumps(want, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(want);
+	long long sent = mono_ms();
+	int rc = lb_k8s_request(&r->conn, act == LB_LEASE_CREATE ? "POST" : "PUT",
+				act == LB_LEASE_CREATE ? path : item, "application/json", body,
+				&resp, &err);
+	free(body);
+	if (rc == 0 && resp.http >= 200 && resp.http < 300) {
+		l->last_renew_ms = sent;
+		lb_k8s_response_free(&resp);
+		set_role(r, 1, NULL);
+		if (!l->applying)
+			flush_pending(r);
+		return;
+	}
+	if (rc == 0 && (resp.http == 409 || resp.http == 422)) {
+		lb_k8s_response_free(&resp);
+		/* Another candidate wrote first. */
+		if (l->role != 1)
+			set_role(r, 0, l->obs.holder);
+		goto check;
+	}
+	if (rc == 0)
+		lb_k8s_response_free(&resp);
+check:
+	if (l->role == 1 && !is_leader(r))
+		set_role(r, 0, "");
+	else if (l->role == -1)
+		set_role(r, 0, l->obs.holder);
+}
+
+static void handle_decision(struct run *r, json_t *line, const struct decision *d)
+{
+	if (r->o.status_dir) {
+		apply_dir(r, d);
+		return;
+	}
+	if (r->o.lease && !is_leader(r)) {
+		/* Kept, latest per Service, for the day this side leads. */
+		char key[600];
+		snprintf(key, sizeof(key), "%s/%s", d->ns, d->name);
+		json_object_set(r->lead.pending, key, line);
+		return;
+	}
+	apply_api_guarded(r, d);
+}
+
 static int apply(struct run *r)
 {
 	struct lb_err err;
@@ -584,6 +789,19 @@ static int apply(struct run *r)
 		r->cache = json_object();
 		r->store = json_object();
 	}
+	r->lead.role = -1;
+	r->lead.pending = json_object();
+	if (r->o.lease) {
+		const char *slash = strchr(r->o.lease, '/');
+		if (!slash || slash == r->o.lease || !slash[1] || strchr(slash + 1, '/') ||
+		    (size_t)(slash - r->o.lease) >= sizeof(r->lead.ns) ||
+		    strlen(slash + 1) >= sizeof(r->lead.name))
+			lb_cli_usage_error(&r->cli, "--lease: '%s' is not NAMESPACE/NAME", r->o.lease);
+		snprintf(r->lead.ns, sizeof(r->lead.ns), "%.*s", (int)(slash - r->o.lease),
+			 r->o.lease);
+		snprintf(r->lead.name, sizeof(r->lead.name), "%s", slash + 1);
+		lease_tick(r);
+	}
 	int sfd = lb_sig_open(0, &err);
 	if (sfd < 0)
 		lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
@@ -592,7 +810,17 @@ static int apply(struct run *r)
 	int code = LB_EXIT_OK, bad = 0;
 	for (;;) {
 		struct pollfd pfd[2] = {{STDIN_FILENO, POLLIN, 0}, {sfd, POLLIN, 0}};
-		if (poll(pfd, 2, -1) < 0) {
+		int timeout = -1;
+		if (r->o.lease) {
+			long long left = r->lead.next_try_ms - mono_ms();
+			timeout = left < 0 ? 0 : (int)left;
+		}
+		int ready = poll(pfd, 2, timeout);
+		if (r->o.lease && mono_ms() >= r->lead.next_try_ms)
+			lease_tick(r);
+		if (ready == 0)
+			continue;
+		if (ready < 0) {
 			if (errno == EINTR)
 				continue;
 			lb_fatal(&r->cli.log, LB_EXIT_ENV, "poll");
@@ -623,10 +851,8 @@ static int apply(struct run *r)
 			if (parse_decision(line, &d, &err) < 0) {
 				lb_errorx(&r->cli.log, "<stdin>:%lu: %s", rd.lineno, err.msg);
 				bad = 1;
-			} else if (r->o.status_dir) {
-				apply_dir(r, &d);
 			} else {
-				apply_api(r, &d);
+				handle_decision(r, line, &d);
 			}
 			json_decref(line);
 		}
@@ -637,6 +863,7 @@ static int apply(struct run *r)
 	close(sfd);
 	json_decref(r->store);
 	json_decref(r->cache);
+	json_decref(r->lead.pending);
 	return code == LB_EXIT_OK && bad ? LB_EXIT_USAGE : code;
 }
 
@@ -676,6 +903,12 @@ int main(int argc, const char **argv)
 		{"class", 0, POPT_ARG_STRING, &r.o.lb_class, 0,
 		 "--apply: write only Services of this spec.loadBalancerClass (default: only "
 		 "Services without one)", "NAME"},
+		{"lease", 0, POPT_ARG_STRING, &r.o.lease, 0,
+		 "--apply: write only while holding this coordination.k8s.io Lease", "NS/NAME"},
+		{"identity", 0, POPT_ARG_STRING, &r.o.identity, 0,
+		 "--lease: this candidate's name (default: the host name)", "ID"},
+		{"lease-duration", 0, POPT_ARG_INT, &r.o.lease_duration, 0,
+		 "--lease: seconds a Lease lasts without renewal (default 15)", "SECONDS"},
 		POPT_TABLEEND,
 	};
 	const struct lb_cli_spec spec = {
@@ -696,6 +929,17 @@ int main(int argc, const char **argv)
 		lb_cli_usage_error(&r.cli, "--page-size: must be positive");
 	if (r.o.status_dir && !r.o.apply && !r.o.from)
 		lb_cli_usage_error(&r.cli, "--status-dir needs --from or --apply");
+	if (r.o.lease && (!r.o.apply || r.o.status_dir))
+		lb_cli_usage_error(&r.cli, "--lease needs --apply against the API (not --status-dir)");
+	if (!r.o.lease_duration)
+		r.o.lease_duration = 15;
+	if (r.o.lease_duration < 3)
+		lb_cli_usage_error(&r.cli, "--lease-duration: at least 3 seconds");
+	char host[256];
+	if (!r.o.identity && gethostname(host, sizeof(host)) == 0) {
+		host[sizeof(host) - 1] = '\0';
+		r.o.identity = host;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		lb_fatalx(&r.cli.log, LB_EXIT_ENV, "libcurl initialisation failed");
 	int code;
