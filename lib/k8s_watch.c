@@ -7,8 +7,8 @@
 #include <curl/curl.h>
 
 #include "k8s_watch.h"
-#include "ndjson.h"
 #include "watch_event.h"
+#include "watch_stream.h"
 
 /* A list page or an error body larger than this is refused: Kubernetes
  * pages of 500 objects stay far below it. */
@@ -27,7 +27,7 @@ struct rwatch {
 	char errbuf[CURL_ERROR_SIZE];
 	char *body;
 	size_t len, cap;
-	struct lb_ndjson_reader rd;
+	struct lb_watch_stream stream;
 	int reader_live;
 	long http;
 	int connected;   /* watch: response headers said 200 */
@@ -127,6 +127,8 @@ static void healthy(struct rwatch *rw)
 
 static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx);
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx);
+static int watch_event(void *ctx, const struct lb_watch_event *we, json_t *ev);
+static void watch_bad(void *ctx, const char *msg);
 
 static int append_param(char *url, size_t size, CURL *h, const char *name, const char *value)
 {
@@ -154,7 +156,7 @@ static void reset_transfer(struct rwatch *rw)
 	rw->expired = 0;
 	rw->stream_err[0] = '\0';
 	if (rw->reader_live)
-		lb_ndjson_reader_free(&rw->rd);
+		lb_watch_stream_free(&rw->stream);
 	rw->reader_live = 0;
 }
 
@@ -197,7 +199,10 @@ static int start(struct rwatch *rw, enum phase ph)
 		bad |= append_param(url, sizeof(url), rw->h, "resourceVersion", rw->rv);
 		bad |= append_param(url, sizeof(url), rw->h, "allowWatchBookmarks", "true");
 		bad |= append_param(url, sizeof(url), rw->h, "timeoutSeconds", to);
-		lb_ndjson_reader_init(&rw->rd, rw->res->plural, 0);
+		lb_watch_stream_init(&rw->stream, rw->res->plural);
+		rw->stream.on_event = watch_event;
+		rw->stream.on_bad = watch_bad;
+		rw->stream.ctx = rw;
 		rw->reader_live = 1;
 	}
 	if (bad) {
@@ -250,39 +255,41 @@ static int buffer_body(struct rwatch *rw, const char *data, size_t n)
 	return 0;
 }
 
-static void watch_event(struct rwatch *rw, json_t *ev)
+static void watch_bad(void *ctx, const char *msg)
 {
-	struct lb_watch_event we;
-	struct lb_err err;
+	struct rwatch *rw = ctx;
+	lb_warnx(rw->w->o.log, "%s: skipping a watch event: %s", rw->res->plural, msg);
+}
 
-	if (lb_watch_event_decode(ev, &we, &err) < 0) {
-		lb_warnx(rw->w->o.log, "%s: skipping an event: %s", rw->res->plural, err.msg);
-		return;
-	}
-	switch (we.type) {
+/* Returns non-zero to end the transfer: an ERROR event ends the watch (410:
+ * history expired, re-list; anything else: back off and retry). */
+static int watch_event(void *ctx, const struct lb_watch_event *we, json_t *ev)
+{
+	struct rwatch *rw = ctx;
+	(void)ev;
+
+	switch (we->type) {
 	case LB_WATCH_BOOKMARK:
-		snprintf(rw->rv, sizeof(rw->rv), "%s", we.rv);
-		return;
-	case LB_WATCH_ERROR:
-		if (we.code == 410)
+		snprintf(rw->rv, sizeof(rw->rv), "%s", we->rv);
+		return 0;
+	case LB_WATCH_ERROR: {
+		const char *m = json_string_value(json_object_get(we->object, "message"));
+		if (we->code == 410)
 			rw->expired = 1;
 		else
-			lb_k8s_status_message(NULL, 0, we.code, rw->stream_err, sizeof(rw->stream_err));
-		{
-			const char *m = json_string_value(json_object_get(we.object, "message"));
-			if (we.code != 410 && m)
-				snprintf(rw->stream_err, sizeof(rw->stream_err),
-					 "watch ERROR %d: %s", we.code, m);
-		}
-		return;
+			snprintf(rw->stream_err, sizeof(rw->stream_err), "watch ERROR %d: %s",
+				 we->code, m ? m : "(no message)");
+		return 1;
+	}
 	default:
 		break;
 	}
 	if (rw->w->o.trim)
-		lb_watch_object_trim(we.object);
-	snprintf(rw->rv, sizeof(rw->rv), "%s", we.rv);
-	lb_watch_store_apply(rw->store, we.type, we.object);
-	emit(rw, lb_watch_type_name(we.type), we.object);
+		lb_watch_object_trim(we->object);
+	snprintf(rw->rv, sizeof(rw->rv), "%s", we->rv);
+	lb_watch_store_apply(rw->store, we->type, we->object);
+	emit(rw, lb_watch_type_name(we->type), we->object);
+	return 0;
 }
 
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ctx)
@@ -307,20 +314,8 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ctx)
 
 	if (rw->phase != PH_WATCH || !rw->connected)
 		return buffer_body(rw, data, n) < 0 ? 0 : n;
-	if (lb_ndjson_feed(&rw->rd, data, n, &err) < 0)
+	if (lb_watch_stream_feed(&rw->stream, data, n, &err) < 0)
 		return 0;
-	json_t *ev;
-	int st;
-	while (!rw->expired && !rw->stream_err[0] &&
-	       (st = lb_ndjson_next(&rw->rd, &ev, &err)) != LB_NDJSON_AGAIN) {
-		if (st == LB_NDJSON_BAD) {
-			lb_warnx(rw->w->o.log, "%s: skipping a watch line: %s", rw->res->plural,
-				 err.msg);
-			continue;
-		}
-		watch_event(rw, ev);
-		json_decref(ev);
-	}
 	/* Ending the transfer here is how a watch that reported an error
 	 * (or 410) is given up; the done handler knows why. */
 	return rw->expired || rw->stream_err[0] ? 0 : n;
