@@ -138,13 +138,13 @@ bench: all
 		echo "== $$b"; LBKIT_BUILD=$(abspath $(O)) $$b || exit 1; done
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
-	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
-	for m in man/*.[1-8]; do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
+	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	$(Q)install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
+	$(Q)for m in man/*.[1-8]; do s=$${m##*.}; install -d $(DESTDIR)$(MANDIR)/man$$s; \
 		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
-	install -m 0644 completions/lbkit.bash $(DESTDIR)$(BASHCOMPDIR)/lbkit
-	for p in $(PROGRAMS) $(SCRIPTS); do ln -sf lbkit $(DESTDIR)$(BASHCOMPDIR)/$$p; done
-	install -m 0644 completions/_lbkit $(DESTDIR)$(ZSHCOMPDIR)/_lbkit
+	$(Q)install -m 0644 completions/lbkit.bash $(DESTDIR)$(BASHCOMPDIR)/lbkit
+	$(Q)for p in $(PROGRAMS) $(SCRIPTS); do ln -sf lbkit $(DESTDIR)$(BASHCOMPDIR)/$$p; done
+	$(Q)install -m 0644 completions/_lbkit $(DESTDIR)$(ZSHCOMPDIR)/_lbkit
 
 clean:
 	rm -rf $(O) $(O)-asan $(O)-fuzz

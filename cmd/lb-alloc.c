@@ -53,6 +53,7 @@ struct run {
 	int json;
 	int output_failed;
 	unsigned long bad_input;
+	struct lb_table *table; /* list and pools on a terminal */
 	/* Standalone: changes to other Services are reported on stderr only. */
 	const char *quiet_for_others;
 };
@@ -127,6 +128,10 @@ static json_t *record(enum lb_alloc_type type, const char *service, const struct
 
 static void print_record(struct run *r, json_t *rec)
 {
+	if (r->table && !r->json) {
+		lb_table_add(r->table, rec);
+		return;
+	}
 	if (!r->output_failed && lb_emit(stdout, rec, r->json) < 0) {
 		r->output_failed = 1;
 		if (errno != EPIPE)
@@ -173,34 +178,8 @@ static int load_pool_specs(struct run *r)
 
 struct file_pools {
 	struct run *r;
-	struct lb_pool_def **defs;
-	size_t n;
-	int failed;
-	const char *cm_wanted;
+	struct lb_pool_list list;
 };
-
-static void add_def(struct file_pools *fp, struct lb_pool_def *def)
-{
-	struct lb_pool_def **grown = realloc(fp->defs, (fp->n + 1) * sizeof(*grown));
-	if (!grown) {
-		lb_pool_def_free(def);
-		fp->failed = 1;
-		return;
-	}
-	fp->defs = grown;
-	fp->defs[fp->n++] = def;
-}
-
-static void file_cm_pool(void *ctx, struct lb_pool_def *def, const struct lb_err *err)
-{
-	struct file_pools *fp = ctx;
-	if (!def) {
-		lb_errorx(&fp->r->cli.log, "%s", err->msg);
-		fp->failed = 1;
-		return;
-	}
-	add_def(fp, def);
-}
 
 static int file_object(void *ctx, json_t *obj, const char *name, unsigned long line)
 {
@@ -211,14 +190,14 @@ static int file_object(void *ctx, json_t *obj, const char *name, unsigned long l
 		struct lb_pool_def *def;
 		if (lb_pool_from_ipaddresspool(obj, &def, &err) < 0) {
 			lb_errorx(&fp->r->cli.log, "%s:%lu: %s", name, line, err.msg);
-			fp->failed = 1;
+			fp->list.bad++;
 			return 0;
 		}
-		add_def(fp, def);
+		lb_pool_list_add(&fp->list, def);
 	} else if (kind && !strcmp(kind, "ConfigMap")) {
-		if (lb_pool_from_configmap(obj, file_cm_pool, fp, &err) < 0) {
+		if (lb_pool_from_configmap(obj, lb_pool_list_collect, &fp->list, &err) < 0) {
 			lb_errorx(&fp->r->cli.log, "%s:%lu: %s", name, line, err.msg);
-			fp->failed = 1;
+			fp->list.bad++;
 		}
 	} else {
 		lb_debug(&fp->r->cli.log, "%s:%lu: ignoring %s", name, line, kind ? kind : "object");
@@ -229,21 +208,19 @@ static int file_object(void *ctx, json_t *obj, const char *name, unsigned long l
 /* A file is one source: reloading it (SIGHUP) replaces all its pools. */
 static int load_pool_file(struct run *r, const char *path)
 {
-	struct file_pools fp = {r, NULL, 0, 0, NULL};
+	struct file_pools fp = {r, {&r->cli.log, NULL, 0, 0}};
 	struct lb_err err;
 	char source[4200];
 	if (lb_manifest_load_file(path, file_object, &fp, &err) < 0) {
 		lb_errorx(&r->cli.log, "%s", err.msg);
-		for (size_t i = 0; i < fp.n; i++)
-			lb_pool_def_free(fp.defs[i]);
-		free(fp.defs);
+		lb_pool_list_free(&fp.list);
 		return -1;
 	}
 	snprintf(source, sizeof(source), "file %s", path);
-	if (lb_alloc_set_pools(r->alloc, source, fp.defs, fp.n, &err) < 0)
+	if (lb_alloc_set_pools(r->alloc, source, fp.list.defs, fp.list.n, &err) < 0)
 		lb_errorx(&r->cli.log, "%s", err.msg);
-	free(fp.defs);
-	return fp.failed ? -1 : 0;
+	free(fp.list.defs); /* the allocator owns the pools now */
+	return fp.list.bad ? -1 : 0;
 }
 
 /* ---- pipeline: lb-watch events ---------------------------------------------- */
@@ -591,10 +568,18 @@ static int standalone(struct run *r, const char *cmd)
 		} else {
 			code = print_state(r, key, &as);
 		}
-	} else if (!strcmp(cmd, "list")) {
-		lb_alloc_each_service(r->alloc, print_list_entry, r);
 	} else {
-		lb_alloc_each_pool(r->alloc, print_pool, r);
+		struct lb_table table;
+		lb_table_init(&table);
+		r->table = &table;
+		if (!strcmp(cmd, "list"))
+			lb_alloc_each_service(r->alloc, print_list_entry, r);
+		else
+			lb_alloc_each_pool(r->alloc, print_pool, r);
+		r->table = NULL;
+		if (!r->json && lb_table_print(stdout, &table) < 0 && errno != EPIPE)
+			r->output_failed = 1;
+		json_decref(table.rows);
 	}
 	if (writes)
 		save_state(r, st);

@@ -91,7 +91,9 @@ struct lb_alloc {
 	bool *kind_synced;
 	size_t nkinds;
 	bool synced;
-	bool freed; /* a holder left an address since waiting Services were last tried */
+	/* Something changed that may let a waiting Service in: a holder left an
+	 * address, or changed what it shares (ports, key, backend). */
+	bool retry;
 };
 
 static int fam_slot(uint8_t family)
@@ -406,7 +408,7 @@ static void leave(struct lb_alloc *a, struct svc *s)
 {
 	/* Even a shared address another Service keeps may now suit a waiting
 	 * one (its port or key clash is gone). */
-	a->freed = a->freed || s->nip > 0;
+	a->retry = a->retry || s->nip > 0;
 	for (int i = 0; i < s->nip; i++)
 		lb_hset_remove(&a->addrs, &s->ip[i], tag(s, i));
 	if (svc_share_key(s))
@@ -485,11 +487,16 @@ static int lowest_free(struct lb_alloc *a, struct pool *p, uint8_t family, struc
 		struct lb_addr *c = &p->cursor[i];
 		if (r->first.family != family || c->family == 0)
 			continue;
-		while (lb_addr_cmp(c, &r->last) <= 0 && (held(a, c) || buggy(p, c))) {
-			if (lb_addr_next(c) < 0)
+		bool free_here = false;
+		while (lb_addr_cmp(c, &r->last) <= 0) {
+			if (!buggy(p, c) && !held(a, c)) {
+				free_here = true;
 				break;
+			}
+			if (lb_addr_next(c) < 0)
+				break; /* the family's last address: nothing beyond */
 		}
-		if (lb_addr_cmp(c, &r->last) > 0 || held(a, c) || buggy(p, c)) {
+		if (!free_here) {
 			c->family = 0; /* exhausted: frees land on the heap */
 			continue;
 		}
@@ -930,8 +937,8 @@ static void evaluate(struct lb_alloc *a, struct svc *s)
  * one round suffices unless serving one moved another. */
 static void retry_waiting(struct lb_alloc *a)
 {
-	while (a->freed && a->nwaiting) {
-		a->freed = false;
+	while (a->retry && a->nwaiting) {
+		a->retry = false;
 		size_t n = a->nwaiting;
 		struct svc **list = malloc(n * sizeof(*list));
 		if (!list)
@@ -944,7 +951,7 @@ static void retry_waiting(struct lb_alloc *a)
 		}
 		free(list);
 	}
-	a->freed = false;
+	a->retry = false;
 }
 
 struct collect {
@@ -986,8 +993,10 @@ static void recount(struct lb_alloc *a, struct svc **all, size_t n)
 }
 
 /* Everything again, after a pool or namespace change and at SYNCED: first
- * confirm every address Services validly hold (so no new allocation can
- * take one), then decide for each Service, oldest first. */
+ * confirm every claim that is valid at all, even one that does not yet
+ * satisfy its Service (one family of PreferDualStack, an ERROR keeping its
+ * address), so no new allocation can take it; then decide for each Service,
+ * oldest first, and only those whose request differs move. */
 static void run_all(struct lb_alloc *a)
 {
 	char why[300];
@@ -1001,10 +1010,11 @@ static void run_all(struct lb_alloc *a)
 	for (size_t i = 0; i < n; i++) {
 		struct svc *s = all[i];
 		if ((s->flags & F_WANTS) && !(s->flags & F_RESERVED) && s->nip &&
-		    holds_validly(a, s, true, why, sizeof(why)))
+		    (s->nip == 1 || s->ip[0].family != s->ip[1].family) &&
+		    holds_validly(a, s, false, why, sizeof(why)))
 			hold(a, s, s->ip, s->nip);
 	}
-	a->freed = false;
+	a->retry = false;
 	for (size_t i = 0; i < n; i++)
 		evaluate(a, all[i]);
 	free(all);
@@ -1363,6 +1373,7 @@ int lb_alloc_set_service(struct lb_alloc *a, const json_t *obj, struct lb_err *e
 		return 0;
 	if (changed) {
 		evaluate(a, s);
+		a->retry = true;
 	} else if (drift && (s->flags & F_WANTS)) {
 		/* Someone else wrote the status: say again what it must be. */
 		if (s->flags & F_RESERVED) {

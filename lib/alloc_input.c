@@ -7,30 +7,6 @@
 #include "pool.h"
 #include "service.h"
 
-struct cm_pools {
-	const struct lb_log *log;
-	struct lb_pool_def **defs;
-	size_t n;
-	int oom;
-};
-
-static void cm_pool(void *ctx, struct lb_pool_def *def, const struct lb_err *err)
-{
-	struct cm_pools *cp = ctx;
-	if (!def) {
-		lb_errorx(cp->log, "%s", err->msg);
-		return;
-	}
-	struct lb_pool_def **grown = realloc(cp->defs, (cp->n + 1) * sizeof(*grown));
-	if (!grown) {
-		lb_pool_def_free(def);
-		cp->oom = 1;
-		return;
-	}
-	cp->defs = grown;
-	cp->defs[cp->n++] = def;
-}
-
 static void object_name(const json_t *obj, char *buf, size_t size)
 {
 	const json_t *meta = json_object_get(obj, "metadata");
@@ -65,19 +41,16 @@ static int configmap_object(struct lb_alloc_input *in, const json_t *obj, const 
 	snprintf(source, sizeof(source), "ConfigMap %s", name);
 	if (deleted)
 		return lb_alloc_set_pools(in->alloc, source, NULL, 0, err);
-	struct cm_pools cp = {in->log, NULL, 0, 0};
+	struct lb_pool_list list = {in->log, NULL, 0, 0};
 	struct lb_err ignored;
-	int rc = lb_pool_from_configmap(obj, cm_pool, &cp, err);
-	if (rc == 0 && cp.oom)
-		rc = lb_err_set(err, "ConfigMap %s: out of memory", name);
+	int rc = lb_pool_from_configmap(obj, lb_pool_list_collect, &list, err);
 	if (rc == 0) {
-		rc = lb_alloc_set_pools(in->alloc, source, cp.defs, cp.n, err);
+		rc = lb_alloc_set_pools(in->alloc, source, list.defs, list.n, err);
+		free(list.defs); /* the allocator owns the pools now */
 	} else {
-		for (size_t i = 0; i < cp.n; i++)
-			lb_pool_def_free(cp.defs[i]);
+		lb_pool_list_free(&list);
 		lb_alloc_set_pools(in->alloc, source, NULL, 0, &ignored);
 	}
-	free(cp.defs);
 	return rc;
 }
 

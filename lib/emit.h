@@ -14,4 +14,17 @@
  * Flushes; returns -1 on a write error. */
 int lb_emit(FILE *out, const json_t *rec, int json);
 
+/* Several records as one table for a terminal: a header of the field names
+ * in capitals (in the order they first appear), then one aligned row per
+ * record, "-" where a record lacks a field. Built from the same records as
+ * the JSON lines. */
+struct lb_table {
+	json_t *rows;
+};
+
+void lb_table_init(struct lb_table *t);
+void lb_table_add(struct lb_table *t, json_t *rec); /* takes the reference */
+/* Prints and empties the table; -1 on a write error. */
+int lb_table_print(FILE *out, struct lb_table *t);
+
 #endif

@@ -357,3 +357,36 @@ fail:
 	lb_pool_def_free(def);
 	return -1;
 }
+
+void lb_pool_list_add(struct lb_pool_list *l, struct lb_pool_def *def)
+{
+	struct lb_pool_def **grown = realloc(l->defs, (l->n + 1) * sizeof(*grown));
+	if (!grown) {
+		lb_errorx(l->log, "pool %s: out of memory", def->name);
+		lb_pool_def_free(def);
+		l->bad++;
+		return;
+	}
+	l->defs = grown;
+	l->defs[l->n++] = def;
+}
+
+void lb_pool_list_collect(void *list, struct lb_pool_def *def, const struct lb_err *err)
+{
+	struct lb_pool_list *l = list;
+	if (def) {
+		lb_pool_list_add(l, def);
+		return;
+	}
+	lb_errorx(l->log, "%s", err->msg);
+	l->bad++;
+}
+
+void lb_pool_list_free(struct lb_pool_list *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		lb_pool_def_free(l->defs[i]);
+	free(l->defs);
+	l->defs = NULL;
+	l->n = 0;
+}

@@ -12,6 +12,7 @@
 #include "addr.h"
 #include "err.h"
 #include "labels.h"
+#include "log.h"
 
 struct lb_pool_def {
 	char *name;
@@ -47,5 +48,20 @@ int lb_pool_from_spec(const char *spec, struct lb_pool_def **out, struct lb_err 
 /* Validates ranges of one pool: none may overlap another. */
 int lb_pool_check_ranges(const struct lb_pool_def *def, struct lb_err *err);
 void lb_pool_def_free(struct lb_pool_def *def);
+
+/* Pools gathered from one source before they are handed over together;
+ * pools that could not be read are logged and counted. */
+struct lb_pool_list {
+	const struct lb_log *log;
+	struct lb_pool_def **defs;
+	size_t n;
+	unsigned long bad; /* pools refused, memory failures included */
+};
+
+void lb_pool_list_add(struct lb_pool_list *l, struct lb_pool_def *def);
+/* An lb_pool_fn: adds def, or logs err and counts it. */
+void lb_pool_list_collect(void *list, struct lb_pool_def *def, const struct lb_err *err);
+/* Frees the pools still in the list (after a failure) and the list itself. */
+void lb_pool_list_free(struct lb_pool_list *l);
 
 #endif

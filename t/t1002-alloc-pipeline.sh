@@ -60,6 +60,15 @@ test_expect_success 'restarting on its own output changes nothing' '
 	test_line_count = 0 out2
 '
 
+test_expect_success 'the metallb.universe.tf/ prefix works, with one deprecation warning' '
+	ev="{\"type\":\"ADDED\",\"object\":{\"kind\":\"Service\",\"metadata\":{\"namespace\":\"ns\",\"name\":\"old\",\"annotations\":{\"metallb.universe.tf/address-pool\":\"q\"}},\"spec\":{\"type\":\"LoadBalancer\"}}}" &&
+	{ echo "$ev" && echo "$ev" && synced Service; } >in &&
+	lb-alloc -p p=192.0.2.0/30 -p q=198.51.100.0/30 <in >out 2>err &&
+	jq -e ".pool==\"q\"" out &&
+	grep "ns/old: the metallb.universe.tf/address-pool annotation is deprecated; use metallb.io/address-pool" err &&
+	test_line_count = 1 err
+'
+
 test_expect_success 'text output on request' '
 	{ svc ns a && synced Service; } >in &&
 	lb-alloc --text -p p=192.0.2.0/30 <in >out &&
@@ -104,7 +113,7 @@ test_expect_success 'an overlapping pool is left out with an error naming both' 
 	EOT
 	lb-alloc -f overlap.yaml --text pools >out 2>err &&
 	grep "pool second range 192.0.2.8-192.0.2.31 overlaps pool first range 192.0.2.0/28" err &&
-	grep "^POOL second .*active=false" out
+	grep "^POOL  *second .* false  *--pool\|^POOL  *second .*false" out
 '
 
 test_expect_success 'a broken pool in a file does not stop the others; exit 2' '

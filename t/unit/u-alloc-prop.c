@@ -228,6 +228,8 @@ static void check_world(struct world *w, int step)
 
 /* ---- random steps ------------------------------------------------------------ */
 
+static json_t *service_json(struct world *w, int i);
+
 static json_t *service_json(struct world *w, int i)
 {
 	struct svc_model *m = &w->s[i];
@@ -317,6 +319,101 @@ static void push_pool(struct world *w, int p)
 		lb_alloc_set_pools(w->a, source, &def, 1, &err);
 	}
 	json_decref(obj);
+}
+
+/* A controller restart: a fresh allocator reads every Service as the API
+ * would show it (status and pool annotation as lb-watch --apply writes
+ * them), then SYNCED. Nothing may move; a PreferDualStack Service may only
+ * gain its second family, and a Service may only be served now if the
+ * running allocator could not serve it either. */
+struct restart_world {
+	struct svc_model s[NSVC];
+};
+
+static void restart_event(void *ctx, const struct lb_alloc_event *ev)
+{
+	struct restart_world *rw = ctx;
+	struct svc_model *m = &rw->s[svc_index(ev->service)];
+	if (trace) {
+		char ip[LB_ADDR_STRLEN] = "";
+		if (ev->nips)
+			lb_addr_format(&ev->ips[0], ip);
+		printf("#   restart event %d %s %s %s %s\n", ev->type, ev->service, ip,
+		       ev->pool ? ev->pool : "", ev->reason ? ev->reason : "");
+	}
+	if (ev->type == LB_ALLOC_ASSIGNED) {
+		memcpy(m->held, ev->ips, ev->nips * sizeof(*ev->ips));
+		m->nheld = (int)ev->nips;
+	} else if (ev->type == LB_ALLOC_RELEASED) {
+		m->nheld = 0;
+	}
+}
+
+static void check_restart(struct world *w, int step)
+{
+	static struct restart_world rw;
+	memcpy(rw.s, w->s, sizeof(rw.s));
+	struct lb_alloc_opts o = {NULL, &w->log, restart_event, &rw};
+	struct lb_alloc *b = lb_alloc_new(&o);
+	struct lb_err err;
+	lb_alloc_require_sync(b, "Service");
+	struct lb_alloc *keep = w->a;
+	w->a = b;
+	for (int p = 0; p < NPOOL; p++)
+		push_pool(w, p);
+	w->a = keep;
+	for (int i = 0; i < NSVC; i++) {
+		if (!w->s[i].exists)
+			continue;
+		json_t *obj = service_json(w, i);
+		struct lb_alloc_state st;
+		char key[16];
+		snprintf(key, sizeof(key), "%c/s%d", w->s[i].ns, i);
+		lb_alloc_lookup(w->a, key, &st);
+		if (st.nips) {
+			json_t *ing = json_array();
+			for (size_t k = 0; k < st.nips; k++) {
+				char buf[LB_ADDR_STRLEN];
+				json_array_append_new(ing, json_pack("{s:s}", "ip", lb_addr_format(&st.ips[k], buf)));
+			}
+			json_object_set_new(obj, "status", json_pack("{s:{s:o}}", "loadBalancer", "ingress", ing));
+			json_object_set_new(json_object_get(json_object_get(obj, "metadata"), "annotations"),
+					    "metallb.io/ip-allocated-from-pool", json_string(st.pool));
+		}
+		if (lb_alloc_set_service(b, obj, &err) < 0)
+			fault(w, "restart: %s", err.msg);
+		json_decref(obj);
+	}
+	lb_alloc_synced(b, "Service");
+	for (int i = 0; i < NSVC && !w->fault[0]; i++) {
+		const struct svc_model *before = &w->s[i], *after = &rw.s[i];
+		if (!before->exists)
+			continue;
+		bool kept = true;
+		for (int k = 0; k < before->nheld; k++) {
+			bool found = false;
+			for (int j = 0; j < after->nheld; j++)
+				found |= lb_addr_eq(&before->held[k], &after->held[j]);
+			kept &= found;
+		}
+		char ip[LB_ADDR_STRLEN] = "-";
+		if (before->nheld)
+			lb_addr_format(&before->held[0], ip);
+		if (!kept)
+			fault(w, "step %d: restart moved s%d off %s", step, i, ip);
+		else if (after->nheld != before->nheld &&
+			 !(before->nheld == 1 && after->nheld == 2 && before->policy == 2)) {
+			struct lb_alloc_state st;
+			char key[16], got[LB_ADDR_STRLEN] = "-";
+			snprintf(key, sizeof(key), "%c/s%d", before->ns, i);
+			lb_alloc_lookup(w->a, key, &st);
+			if (after->nheld)
+				lb_addr_format(&after->held[0], got);
+			fault(w, "step %d: restart gave %s %d addresses (%s), it held %d: %s", step, key,
+			      after->nheld, got, before->nheld, st.reason ? st.reason : "-");
+		}
+	}
+	lb_alloc_free(b);
 }
 
 static void random_request(struct world *w, struct svc_model *m)
@@ -481,9 +578,10 @@ int main(void)
 						if (w.v6[s].pool == p)
 							w.v6[s].pool = -1;
 					}
-				} else {
-					w.v4[NSLOT - 1 - p % 3] = (struct slot_use){
-						w.v4[NSLOT - 1 - p % 3].pool < 0 ? p : w.v4[NSLOT - 1 - p % 3].pool, 0, 31};
+				} else if (w.v4[NSLOT - 1 - p % 3].pool < 0) {
+					/* A re-created pool takes a free slot; one owned by
+					 * another pool stays as it is. */
+					w.v4[NSLOT - 1 - p % 3] = (struct slot_use){p, 0, 31};
 				}
 				push_pool(&w, p);
 			}
@@ -492,6 +590,8 @@ int main(void)
 		}
 		check_world(&w, step);
 		check_moves(&w, before, touched, pool_edit, step);
+		if (step % 500 == 499 && !w.fault[0])
+			check_restart(&w, step);
 		for (int i = 0; i < NSVC; i++) {
 			total_held += w.s[i].nheld > 0;
 			shared += w.s[i].nheld > 0 && w.s[i].share;

@@ -418,6 +418,29 @@ static void sync_and_restart(struct tap *t)
 	world_free(&w);
 }
 
+/* On a restart, every claim a Service validly holds is confirmed before any
+ * new allocation, even when the Service is not fully served (PreferDualStack
+ * with one family) or is in ERROR keeping its address. */
+static void restart_protects_partial_claims(struct tap *t)
+{
+	struct world w;
+	world_init(&w, NULL);
+	lb_alloc_require_sync(w.a, "Service");
+	pool(&w, "p=192.0.2.0/31");
+	const char *ann = "  annotations: {metallb.io/ip-allocated-from-pool: p}\n";
+	svc(&w, "ns/older", T(1), NULL, NULL, NULL);
+	svc(&w, "ns/pref", T(5), ann, "  ipFamilyPolicy: PreferDualStack\n  ipFamilies: [IPv4, IPv6]\n",
+	    "status: {loadBalancer: {ingress: [{ip: 192.0.2.0}]}}\n");
+	svc(&w, "ns/err", T(6), "  annotations: {metallb.io/ip-allocated-from-pool: p}\n",
+	    "  loadBalancerIP: 203.0.113.9\n", "status: {loadBalancer: {ingress: [{ip: 192.0.2.1}]}}\n");
+	lb_alloc_synced(w.a, "Service");
+	tap_is_str(t, said(&w),
+		   "PENDING ns/older (no free IPv4 address in pool p) | "
+		   "ERROR ns/err 192.0.2.1 (requested address 203.0.113.9 is not in any pool)",
+		   "partial and ERROR claims survive a restart; the newcomer waits");
+	world_free(&w);
+}
+
 static void overlaps(struct tap *t)
 {
 	struct world w;
@@ -495,6 +518,7 @@ int main(void)
 	classes(&t);
 	sync_and_restart(&t);
 	overlaps(&t);
+	restart_protects_partial_claims(&t);
 	legacy_configmap(&t);
 	return tap_done(&t);
 }
