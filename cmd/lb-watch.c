@@ -443,6 +443,7 @@ static int api_call(struct run *r, const char *what, const char *method, const c
 			lb_k8s_status_message(resp->body, resp->len, http, msg, sizeof(msg));
 			if (!retryable(http) || attempt >= APPLY_ATTEMPTS) {
 				lb_errorx(&r->cli.log, "%s: %s; giving up", what, msg);
+				lb_k8s_response_free(resp);
 				return -1;
 			}
 			if (attempt == 1)
@@ -936,6 +937,7 @@ int main(int argc, const char **argv)
 	if (r.o.lease_duration < 3)
 		lb_cli_usage_error(&r.cli, "--lease-duration: at least 3 seconds");
 	char host[256];
+	char *identity_opt = r.o.identity;
 	if (!r.o.identity && gethostname(host, sizeof(host)) == 0) {
 		host[sizeof(host) - 1] = '\0';
 		r.o.identity = host;
@@ -951,5 +953,10 @@ int main(int argc, const char **argv)
 		code = watch_api(&r);
 	lb_k8s_conn_free(&r.conn);
 	curl_global_cleanup();
+	char *strings[] = {r.o.kubeconfig, r.o.context, r.o.server, r.o.token_file, r.o.ca_file,
+			   r.o.ns, r.o.selector, r.o.field_selector, r.o.from, r.o.status_dir,
+			   r.o.lb_class, r.o.lease, identity_opt};
+	for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++)
+		free(strings[i]);
 	return lb_cli_finish(&r.cli, code);
 }

@@ -201,8 +201,9 @@ static int build_conn(struct kcfile *files, size_t n, const char *context, struc
 		return lb_err_set(err, "kubeconfig: context '%s' not found", ctxname);
 	const char *cluster = json_string_value(json_object_get(ctx, "cluster"));
 	const char *user = json_string_value(json_object_get(ctx, "user"));
-	if (take_str(&c->context, json_string(ctxname), err) < 0)
-		return -1;
+	c->context = strdup(ctxname);
+	if (!c->context)
+		return lb_err_set(err, "out of memory");
 	if (take_str(&c->namespace, json_object_get(ctx, "namespace"), err) < 0)
 		return -1;
 	if (!cluster)
