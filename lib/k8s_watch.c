@@ -89,9 +89,30 @@ static void emit(struct rwatch *rw, const char *type, json_t *obj)
 	json_decref(line);
 }
 
-static void on_diff(void *ctx, enum lb_watch_type type, json_t *obj)
+/* What is kept of each object: enough to say which one a DELETED line
+ * after a re-list is about, and whether a re-listed object changed.
+ * Whole objects would cost several KB each at 100k Services. */
+static json_t *skeleton(const json_t *obj)
 {
-	emit(ctx, lb_watch_type_name(type), obj);
+	const json_t *meta = json_object_get(obj, "metadata");
+	json_t *m = json_object();
+	static const char *const keep[] = {"name", "namespace", "uid", "resourceVersion"};
+	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
+		json_t *v = json_object_get(meta, keep[i]);
+		if (v)
+			json_object_set(m, keep[i], v);
+	}
+	return json_pack("{s:O, s:O, s:o}", "apiVersion", json_object_get(obj, "apiVersion"), "kind",
+			 json_object_get(obj, "kind"), "metadata", m);
+}
+
+static int same_version(const json_t *a, const json_t *b)
+{
+	const char *ra = json_string_value(
+		json_object_get(json_object_get(a, "metadata"), "resourceVersion"));
+	const char *rb = json_string_value(
+		json_object_get(json_object_get(b, "metadata"), "resourceVersion"));
+	return ra && rb && !strcmp(ra, rb);
 }
 
 /* One line per change of state: a server that stays down is logged once,
@@ -287,7 +308,9 @@ static int watch_event(void *ctx, const struct lb_watch_event *we, json_t *ev)
 	if (rw->w->o.trim)
 		lb_watch_object_trim(we->object);
 	snprintf(rw->rv, sizeof(rw->rv), "%s", we->rv);
-	lb_watch_store_apply(rw->store, we->type, we->object);
+	json_t *skel = skeleton(we->object);
+	lb_watch_store_apply(rw->store, we->type, skel);
+	json_decref(skel);
 	emit(rw, lb_watch_type_name(we->type), we->object);
 	return 0;
 }
@@ -353,7 +376,15 @@ static void list_done(struct rwatch *rw)
 		}
 		if (w->o.trim)
 			lb_watch_object_trim(item);
-		json_object_set(rw->fresh, key, item);
+		/* Emitted page by page, so memory holds one page, not the
+		 * whole list; a re-list emits only what differs from before. */
+		const json_t *old = json_object_get(rw->store, key);
+		if (!old)
+			emit(rw, "ADDED", item);
+		else if (!same_version(old, item))
+			emit(rw, "MODIFIED", item);
+		json_object_set_new(rw->store, key, skeleton(item));
+		json_object_set_new(rw->fresh, key, json_true());
 	}
 	const json_t *lmeta = json_object_get(list, "metadata");
 	const char *cont = json_string_value(json_object_get(lmeta, "continue"));
@@ -368,7 +399,18 @@ static void list_done(struct rwatch *rw)
 	snprintf(rw->rv, sizeof(rw->rv), "%s", rv ? rv : "");
 	json_decref(list);
 	healthy(rw);
-	lb_watch_store_replace(rw->store, rw->fresh, NULL, on_diff, rw);
+	/* What was known but is absent from this list was deleted meanwhile. */
+	const char *k;
+	json_t *v;
+	void *tmp;
+	json_object_foreach_safe(rw->store, tmp, k, v) {
+		if (!json_object_get(rw->fresh, k)) {
+			json_incref(v);
+			json_object_del(rw->store, k);
+			emit(rw, "DELETED", v);
+			json_decref(v);
+		}
+	}
 	json_decref(rw->fresh);
 	rw->fresh = NULL;
 	emit(rw, "SYNCED", NULL);
