@@ -89,30 +89,61 @@ static void emit(struct rwatch *rw, const char *type, json_t *obj)
 	json_decref(line);
 }
 
-/* What is kept of each object: enough to say which one a DELETED line
- * after a re-list is about, and whether a re-listed object changed.
- * Whole objects would cost several KB each at 100k Services. */
-static json_t *skeleton(const json_t *obj)
+/* What is kept of each object, under "ns/name": "RESOURCEVERSION UID",
+ * enough to tell whether a re-listed object changed and to say which one
+ * a DELETED line after a re-list is about. Whole objects would cost
+ * kilobytes each at 100k Services. */
+static int store_key(const json_t *obj, char *buf, size_t size)
 {
 	const json_t *meta = json_object_get(obj, "metadata");
-	json_t *m = json_object();
-	static const char *const keep[] = {"name", "namespace", "uid", "resourceVersion"};
-	for (size_t i = 0; i < sizeof(keep) / sizeof(keep[0]); i++) {
-		json_t *v = json_object_get(meta, keep[i]);
-		if (v)
-			json_object_set(m, keep[i], v);
-	}
-	return json_pack("{s:O, s:O, s:o}", "apiVersion", json_object_get(obj, "apiVersion"), "kind",
-			 json_object_get(obj, "kind"), "metadata", m);
+	const char *ns = json_string_value(json_object_get(meta, "namespace"));
+	const char *name = json_string_value(json_object_get(meta, "name"));
+	int n;
+
+	if (!name || !*name)
+		return -1;
+	n = ns && *ns ? snprintf(buf, size, "%s/%s", ns, name) : snprintf(buf, size, "%s", name);
+	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-static int same_version(const json_t *a, const json_t *b)
+static json_t *store_value(const json_t *obj)
 {
-	const char *ra = json_string_value(
-		json_object_get(json_object_get(a, "metadata"), "resourceVersion"));
-	const char *rb = json_string_value(
-		json_object_get(json_object_get(b, "metadata"), "resourceVersion"));
-	return ra && rb && !strcmp(ra, rb);
+	const json_t *meta = json_object_get(obj, "metadata");
+	const char *rv = json_string_value(json_object_get(meta, "resourceVersion"));
+	const char *uid = json_string_value(json_object_get(meta, "uid"));
+	char buf[300];
+	snprintf(buf, sizeof(buf), "%s %s", rv ? rv : "", uid ? uid : "");
+	return json_string(buf);
+}
+
+static int same_version(const json_t *stored, const json_t *obj)
+{
+	const char *rv = json_string_value(
+		json_object_get(json_object_get(obj, "metadata"), "resourceVersion"));
+	const char *s = json_string_value(stored);
+	size_t len = strcspn(s, " ");
+	return rv && *rv && strlen(rv) == len && !strncmp(rv, s, len);
+}
+
+/* The object a DELETED line after a re-list carries: its identity. */
+static json_t *tombstone(const struct rwatch *rw, const char *key, const json_t *stored)
+{
+	const char *s = json_string_value(stored);
+	const char *sp = strchr(s, ' ');
+	const char *slash = rw->res->namespaced ? strchr(key, '/') : NULL;
+	json_t *meta = json_object();
+
+	if (slash) {
+		json_object_set_new(meta, "name", json_string(slash + 1));
+		json_object_set_new(meta, "namespace", json_stringn(key, (size_t)(slash - key)));
+	} else {
+		json_object_set_new(meta, "name", json_string(key));
+	}
+	if (sp && sp[1])
+		json_object_set_new(meta, "uid", json_string(sp + 1));
+	json_object_set_new(meta, "resourceVersion", json_stringn(s, sp ? (size_t)(sp - s) : strlen(s)));
+	return json_pack("{s:s, s:s, s:o}", "apiVersion", rw->api_version, "kind", rw->res->kind,
+			 "metadata", meta);
 }
 
 /* One line per change of state: a server that stays down is logged once,
@@ -308,9 +339,13 @@ static int watch_event(void *ctx, const struct lb_watch_event *we, json_t *ev)
 	if (rw->w->o.trim)
 		lb_watch_object_trim(we->object);
 	snprintf(rw->rv, sizeof(rw->rv), "%s", we->rv);
-	json_t *skel = skeleton(we->object);
-	lb_watch_store_apply(rw->store, we->type, skel);
-	json_decref(skel);
+	char key[800];
+	if (store_key(we->object, key, sizeof(key)) == 0) {
+		if (we->type == LB_WATCH_DELETED)
+			json_object_del(rw->store, key);
+		else
+			json_object_set_new(rw->store, key, store_value(we->object));
+	}
 	emit(rw, lb_watch_type_name(we->type), we->object);
 	return 0;
 }
@@ -368,8 +403,7 @@ static void list_done(struct rwatch *rw)
 		lb_watch_object_complete(item, rw->res->kind, rw->api_version);
 		const json_t *meta = json_object_get(item, "metadata");
 		const char *name = json_string_value(json_object_get(meta, "name"));
-		if (!json_is_object(meta) || !name ||
-		    lb_watch_object_key(item, key, sizeof(key)) < 0) {
+		if (!json_is_object(meta) || !name || store_key(item, key, sizeof(key)) < 0) {
 			lb_warnx(w->o.log, "%s: skipping list item %zu: no metadata.name",
 				 rw->res->plural, i);
 			continue;
@@ -383,7 +417,7 @@ static void list_done(struct rwatch *rw)
 			emit(rw, "ADDED", item);
 		else if (!same_version(old, item))
 			emit(rw, "MODIFIED", item);
-		json_object_set_new(rw->store, key, skeleton(item));
+		json_object_set_new(rw->store, key, store_value(item));
 		json_object_set_new(rw->fresh, key, json_true());
 	}
 	const json_t *lmeta = json_object_get(list, "metadata");
@@ -405,10 +439,10 @@ static void list_done(struct rwatch *rw)
 	void *tmp;
 	json_object_foreach_safe(rw->store, tmp, k, v) {
 		if (!json_object_get(rw->fresh, k)) {
-			json_incref(v);
+			json_t *gone = tombstone(rw, k, v);
 			json_object_del(rw->store, k);
-			emit(rw, "DELETED", v);
-			json_decref(v);
+			emit(rw, "DELETED", gone);
+			json_decref(gone);
 		}
 	}
 	json_decref(rw->fresh);
