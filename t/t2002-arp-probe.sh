@@ -1,0 +1,96 @@
+#!/bin/sh
+test_description='lb-arp-announce --probe: the iputils arping dialect and exit codes'
+. "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-arp.sh"
+
+probe () {
+	ip netns exec "$NS_c" lb-arp-announce --probe "$@"
+}
+
+test_expect_success 'usage errors' '
+	test_expect_code 2 lb-arp-announce --probe 192.0.2.1 2>err &&
+	grep "one interface" err &&
+	test_expect_code 2 lb-arp-announce --probe 192.0.2.999 -I x 2>err &&
+	test_expect_code 2 lb-arp-announce --probe 192.0.2.1 -I x -s 2001:db8::1 2>err &&
+	grep "different families" err &&
+	test_expect_code 2 lb-arp-announce --probe 192.0.2.1 -I x -D -U 2>err
+'
+
+test_expect_success ROOT,NETNS,ARPING 'set up the LAN' '
+	arp_lan_setup
+'
+
+test_expect_success ROOT,NETNS 'the kernel answering for its own address: exit 0, iputils lines' '
+	probe 192.0.2.1 -I br0 -c 2 >out &&
+	cat out &&
+	sed -n 1p out >first &&
+	echo "ARPING 192.0.2.1 from 192.0.2.2 br0" >expect &&
+	test_cmp expect first &&
+	grep -E "^Unicast reply from 192\.0\.2\.1 \[02:00:00:00:00:0A\]  [0-9]+\.[0-9]{3}ms$" out >replies &&
+	test_line_count = 2 replies &&
+	grep "^Sent 2 probes (1 broadcast(s))$" out &&
+	grep "^Received 2 response(s)$" out
+'
+
+test_expect_success ROOT,NETNS,ARPING 'the same output as iputils arping, timings aside' '
+	ip netns exec "$NS_c" arping -c 2 -I br0 192.0.2.1 | sed "s/  [0-9.]*ms$//" >expect &&
+	probe 192.0.2.1 -I br0 -c 2 | sed "s/  [0-9.]*ms$//" >out &&
+	test_cmp expect out
+'
+
+test_expect_success ROOT,NETNS 'an unused address: exit 1' '
+	test_expect_code 1 probe 192.0.2.99 -I br0 -c 2 >out &&
+	grep "^Sent 2 probes (2 broadcast(s))$" out &&
+	grep "^Received 0 response(s)$" out
+'
+
+test_expect_success ROOT,NETNS '-w deadline, -f first reply, -q quiet' '
+	start=$(date +%s) &&
+	test_expect_code 1 probe 192.0.2.99 -I br0 -w 2 >out &&
+	test $(($(date +%s) - start)) -le 4 &&
+	probe 192.0.2.1 -I br0 -f -w 5 >out &&
+	grep "^Received 1 response(s)$" out &&
+	probe 192.0.2.1 -I br0 -q -c 1 >out &&
+	test_line_count = 0 out &&
+	test_expect_code 1 probe 192.0.2.99 -I br0 -q -c 1 >out &&
+	test_line_count = 0 out
+'
+
+test_expect_success ROOT,NETNS '-D: exit 1 when the address is in use, 0 when free' '
+	test_expect_code 1 probe 192.0.2.1 -I br0 -D -w 3 >out &&
+	grep "^ARPING 192.0.2.1 from 0.0.0.0 br0$" out &&
+	grep "^Received 1 response(s)$" out &&
+	probe 192.0.2.99 -I br0 -D -c 2 >out &&
+	grep "^Received 0 response(s)$" out
+'
+
+test_expect_success ROOT,NETNS 'IPv6: NS to the kernel address, an unused one, and DAD' '
+	probe 2001:db8::1 -I br0 -c 1 >out &&
+	grep "^ARPING 2001:db8::1 from 2001:db8::2 br0$" out &&
+	grep "^Unicast reply from 2001:db8::1 \[02:00:00:00:00:0A\]" out &&
+	test_expect_code 1 probe 2001:db8::99 -I br0 -c 1 >out &&
+	test_expect_code 1 probe 2001:db8::1 -I br0 -D -w 3 >out &&
+	probe 2001:db8::99 -I br0 -D -c 1
+'
+
+test_expect_success ROOT,NETNS '-U: the client learns the address from our gratuitous ARP' '
+	ip -n "$NS_a" addr add 192.0.2.50/32 dev a0 &&
+	ip netns exec "$NS_a" lb-arp-announce --probe 192.0.2.50 -I a0 -U -c 1 >out &&
+	grep "^Sent 1 probes (1 broadcast(s))$" out &&
+	test_wait_for "test \"\$(arp_neigh $NS_c 192.0.2.50)\" = $MAC_A" 3
+'
+
+test_expect_success ROOT,NETNS 'two MACs answering for one IP: a warning' '
+	arp_start a "$NS_a" -i a0 192.0.2.60 &&
+	arp_start b "$NS_b" -i b0 192.0.2.60 &&
+	exec 7>a.in 8>b.in &&
+	test_wait_for "grep -q ANNOUNCED a.out && grep -q ANNOUNCED b.out" 5 &&
+	probe 192.0.2.60 -I br0 -b -c 2 >out 2>err &&
+	cat out err &&
+	grep "\[02:00:00:00:00:0A\]" out &&
+	grep "\[02:00:00:00:00:0B\]" out &&
+	grep "192.0.2.60 answered from two MACs" err &&
+	exec 7>&- 8>&-
+'
+
+test_done
