@@ -20,6 +20,7 @@
 #include "k8s_request.h"
 #include "k8s_resource.h"
 #include "k8s_watch.h"
+#include "labels.h"
 #include "manifest_dir.h"
 #include "ndjson.h"
 #include "service.h"
@@ -59,6 +60,7 @@ struct run {
 	unsigned seed;
 	/* --from */
 	json_t *store, *cache, *kinds;
+	struct lb_labelsel *sel;
 	struct leader lead;
 };
 
@@ -228,6 +230,27 @@ static int kind_wanted(struct run *r, const char *kind)
 	return 0;
 }
 
+/* --namespace and --selector as the API applies them: cluster-scoped
+ * objects have no namespace to filter on; an object whose labels stop
+ * matching leaves the picture (DELETED), as from a filtered watch. */
+static int in_scope(struct run *r, const json_t *obj)
+{
+	const json_t *meta = json_object_get(obj, "metadata");
+	const char *ns = json_string_value(json_object_get(meta, "namespace"));
+	if (r->o.ns && ns && strcmp(ns, r->o.ns))
+		return 0;
+	if (!r->sel)
+		return 1;
+	struct lb_labels *labels = NULL;
+	struct lb_err err;
+	const json_t *lj = json_object_get(meta, "labels");
+	if (lj && lb_labels_from_json(lj, &labels, &err) < 0)
+		return 0;
+	int ok = lb_labelsel_matches(r->sel, labels);
+	free(labels);
+	return ok;
+}
+
 static void dir_scan(struct run *r, int first)
 {
 	struct lb_err err;
@@ -242,7 +265,7 @@ static void dir_scan(struct run *r, int first)
 	json_t *obj;
 	json_object_foreach(all, key, obj) {
 		const char *kind = json_string_value(json_object_get(obj, "kind"));
-		if (!kind_wanted(r, kind))
+		if (!kind_wanted(r, kind) || !in_scope(r, obj))
 			continue;
 		if (r->o.status_dir && !strcmp(kind, "Service") &&
 		    lb_status_file_overlay(r->o.status_dir, obj, &err) < 0)
@@ -290,6 +313,10 @@ static int watch_dir(struct run *r)
 	free(res);
 	r->store = json_object();
 	r->cache = json_object();
+	if (r->o.field_selector)
+		lb_cli_usage_error(&r->cli, "--field-selector works against the API only, not --from");
+	if (r->o.selector && lb_labelsel_parse(r->o.selector, &r->sel, &err) < 0)
+		lb_cli_usage_error(&r->cli, "--selector: %s", err.msg);
 	int sfd = lb_sig_open(0, &err);
 	if (sfd < 0)
 		lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
@@ -336,6 +363,7 @@ static int watch_dir(struct run *r)
 	json_decref(r->store);
 	json_decref(r->cache);
 	json_decref(r->kinds);
+	lb_labelsel_free(r->sel);
 	return code;
 }
 

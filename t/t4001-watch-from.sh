@@ -61,6 +61,32 @@ test_expect_success 'objects without a name or apiVersion are reported and skipp
 	rm m/bad.yaml
 '
 
+test_expect_success '--namespace and --selector filter as the API does; a label change leaves the picture' '
+	cat >m/sel.yaml <<-\EOT &&
+	apiVersion: v1
+	kind: Service
+	metadata: {name: s1, namespace: team, labels: {app: web}}
+	---
+	apiVersion: v1
+	kind: Service
+	metadata: {name: s2, namespace: team, labels: {app: db}}
+	---
+	apiVersion: v1
+	kind: Service
+	metadata: {name: s3, namespace: other, labels: {app: web}}
+	EOT
+	test_bg w lb-watch --from m -n team -l app=web services &&
+	test_wait_for "grep -q SYNCED w.out" 10 &&
+	jq -r "select(.type==\"ADDED\") | .object.metadata.name" w.out >got &&
+	echo s1 >expect && test_cmp expect got &&
+	sed "s/app: web}}$/app: api}}/" m/sel.yaml >m/sel.tmp && mv m/sel.tmp m/sel.yaml &&
+	test_wait_for "grep -q DELETED w.out" 10 &&
+	tail -n 1 w.out | jq -e ".type == \"DELETED\" and .object.metadata.name == \"s1\"" &&
+	rm m/sel.yaml &&
+	test_expect_code 2 lb-watch --from m --field-selector metadata.name=x services 2>err &&
+	grep "field-selector works against the API only" err
+'
+
 test_expect_success '--apply --status-dir writes one file per Service; --from overlays it' '
 	echo "{\"type\":\"ASSIGNED\",\"service\":\"default/web\",\"ips\":[\"192.0.2.10\"],\"pool\":\"p\"}" |
 		lb-watch --from m --apply --status-dir st &&
