@@ -29,6 +29,11 @@ int lb_atomic_write(const char *path, const void *data, size_t len, mode_t mode,
 		    struct lb_err *err)
 {
 	char tmp[4096];
+	struct stat st;
+	/* rename() would replace a device or a directory entry of any kind:
+	 * only a regular file (or none yet) may be replaced. */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return lb_err_set(err, "%s: not a regular file; refusing to replace it", path);
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp.XXXXXX", path) >= (int)sizeof(tmp))
 		return lb_err_set(err, "%s: path too long", path);
 	int fd = mkstemp(tmp);

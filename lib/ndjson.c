@@ -191,7 +191,10 @@ int lb_ndjson_next(struct lb_ndjson_reader *r, json_t **out, struct lb_err *err)
 
 int lb_ndjson_write(FILE *f, const json_t *obj)
 {
-	char *line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	/* Measurements (lb-probe's rtt_ms) need 10 significant digits, not the
+	 * 17 that reproduce a double bit for bit and print 0.116 as
+	 * 0.11600000000000001. */
+	char *line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
 
 	if (!line) {
 		errno = ENOMEM;

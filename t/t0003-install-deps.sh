@@ -92,11 +92,11 @@ test_expect_success 'groups: --fuzz, --peers, --all' '
 	printf "clang\nlibclang-rt-14-dev\n" >expect &&
 	test_cmp expect out &&
 	run_deps --list --peers >out &&
-	printf "%s\n" bird2 frr gobgpd iputils-arping ndisc6 tcpdump tshark >expect &&
+	printf "%s\n" bird2 frr gobgpd iputils-arping ndisc6 tcpdump tshark haproxy >expect &&
 	test_cmp expect out &&
 	run_deps --list --all >out &&
 	printf "%s\n" clang libclang-rt-14-dev bird2 frr gobgpd iputils-arping \
-		ndisc6 tcpdump tshark >expect &&
+		ndisc6 tcpdump tshark haproxy >expect &&
 	test_cmp expect out
 '
 

@@ -1,0 +1,48 @@
+# bench/probe/report.awk: the side-by-side table from run's result lines.
+{
+	name = $1
+	names[++n] = name
+	for (i = 2; i <= NF; i++) {
+		split($i, kv, "=")
+		v[name, kv[1]] = kv[2]
+	}
+}
+function ontime(name, kind) {
+	if (v[name, kind "_gaps"] == 0)
+		return 0
+	return 100 * (1 - v[name, kind "_late"] / v[name, kind "_gaps"])
+}
+function row(label, fmt, a, b) {
+	if (n > 1)
+		printf "%-34s %12" fmt " %12" fmt " %8.2f\n", label, a, b, (b ? a / b : 0)
+	else
+		printf "%-34s %12" fmt "\n", label, a
+}
+# HAProxy's TCP checks reset the handshake before the server accepts (it
+# holds back the last ACK), so the servers cannot see them: not a figure.
+function row_seen(label, fmt, a, b, seen) {
+	if (n > 1 && !seen)
+		printf "%-34s %12" fmt " %12s %8s\n", label, a, "unseen", "-"
+	else
+		row(label, fmt, a, b)
+}
+END {
+	a = names[1]; b = names[2]
+	secs = v[a, "secs"]
+	if (n > 1)
+		printf "%-34s %12s %12s %8s\n", "", a, b, "ratio"
+	else
+		printf "%-34s %12s\n", "", a
+	row("CPU seconds in " secs " s", ".2f", v[a, "cpu_s"], v[b, "cpu_s"])
+	row("CPU, % of one core", ".1f", 100 * v[a, "cpu_s"] / secs, 100 * v[b, "cpu_s"] / secs)
+	row("HTTP checks seen", "d", v[a, "http_checks"], v[b, "http_checks"])
+	row_seen("TCP checks seen", "d", v[a, "tcp_checks"], v[b, "tcp_checks"], v[b, "tcp_checks"])
+	row("HTTP checks on time, %", ".2f", ontime(a, "http"), ontime(b, "http"))
+	row_seen("TCP checks on time, %", ".2f", ontime(a, "tcp"), ontime(b, "tcp"), v[b, "tcp_checks"])
+	row("peak RSS, MiB", ".1f", v[a, "rss_kib"] / 1024, v[b, "rss_kib"] / 1024)
+	row("false DOWN transitions", "d", v[a, "downs"], v[b, "downs"])
+	if (n > 1)
+		printf "target: no more CPU than %s: %s\n", b, (v[a, "cpu_s"] <= v[b, "cpu_s"] ? "PASS" : "FAIL")
+	printf "target: 99%% of checks on time: %s\n",
+		((ontime(a, "http") >= 99 && ontime(a, "tcp") >= 99) ? "PASS" : "FAIL")
+}

@@ -1,0 +1,1028 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hset.h"
+#include "icmp_echo.h"
+#include "probe.h"
+
+extern char **environ;
+
+enum busy { IDLE = 0, BUSY_TCP, BUSY_ICMP, BUSY_EXEC, BUSY_HTTP };
+
+struct target {
+	struct lb_probe_spec spec;
+	struct lb_health h;
+	struct target *prev, *next; /* insertion order */
+	size_t heap_idx;            /* SIZE_MAX: not scheduled */
+	size_t busy_idx;            /* in p->busy while a non-HTTP check runs */
+	enum busy busy;
+	int64_t due_ms, start_us, deadline_ms;
+	int fd;       /* tcp socket or exec pidfd */
+	pid_t pid;
+	uint16_t seq; /* icmp */
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+	CURL *easy;
+	struct curl_slist *headers;
+	char errbuf[CURL_ERROR_SIZE];
+	char *body;
+	size_t body_len;
+	int done; /* once: verdict reached */
+	int have_result, last_ok;
+	double last_rtt_ms;
+	char last_reason[160];
+	unsigned long checks, failures, transitions;
+};
+
+struct icmp_sock {
+	int fd;     /* -1: not open yet */
+	int raw;    /* SOCK_RAW (IPv4: replies carry the IP header) */
+	int failed; /* could not open: errno kept in err */
+	int err;
+};
+
+struct lb_probe {
+	struct lb_probe_config cfg;
+	struct lb_hset by_name;
+	struct target *first, *last;
+	size_t ntargets, undecided;
+	struct target **heap;
+	size_t heap_len, heap_cap;
+	struct target **busy;
+	size_t busy_len, busy_cap;
+	struct curl_waitfd *pfds;
+	struct target **pfd_owner; /* the target behind each of pfds, or NULL */
+	size_t pfds_cap;
+	CURLM *multi;
+	struct icmp_sock icmp[2]; /* [0] IPv4, [1] IPv6 */
+	struct target **icmp_wait; /* by sequence number */
+	uint16_t next_seq, icmp_id;
+	uint64_t cookie;
+	uint64_t rng;
+	struct lb_probe_stats stats;
+};
+
+/* ---- time and randomness ------------------------------------------------------ */
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t now_ms(void)
+{
+	return now_us() / 1000;
+}
+
+/* xorshift64*: jitter needs spread, not secrecy. */
+static uint64_t rnd(struct lb_probe *p)
+{
+	p->rng ^= p->rng >> 12;
+	p->rng ^= p->rng << 25;
+	p->rng ^= p->rng >> 27;
+	return p->rng * 2685821657736338717ull;
+}
+
+/* ---- name lookup ---------------------------------------------------------------- */
+
+static uint64_t str_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ull; /* FNV-1a */
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
+	return h;
+}
+
+static uint64_t hash_entry(const void *e)
+{
+	return str_hash(((const struct target *)e)->spec.text);
+}
+
+static uint64_t hash_key(const void *k)
+{
+	return str_hash(k);
+}
+
+static int matches(const void *e, const void *k)
+{
+	return !strcmp(((const struct target *)e)->spec.text, k);
+}
+
+static const struct lb_hset_ops name_ops = {hash_entry, hash_key, matches};
+
+/* ---- the schedule: a binary heap on due time -------------------------------------- */
+
+static void heap_set(struct lb_probe *p, size_t i, struct target *t)
+{
+	p->heap[i] = t;
+	t->heap_idx = i;
+}
+
+static void heap_up(struct lb_probe *p, size_t i)
+{
+	struct target *t = p->heap[i];
+	while (i > 0) {
+		size_t parent = (i - 1) / 2;
+		if (p->heap[parent]->due_ms <= t->due_ms)
+			break;
+		heap_set(p, i, p->heap[parent]);
+		i = parent;
+	}
+	heap_set(p, i, t);
+}
+
+static void heap_down(struct lb_probe *p, size_t i)
+{
+	struct target *t = p->heap[i];
+	for (;;) {
+		size_t c = 2 * i + 1;
+		if (c >= p->heap_len)
+			break;
+		if (c + 1 < p->heap_len && p->heap[c + 1]->due_ms < p->heap[c]->due_ms)
+			c++;
+		if (p->heap[c]->due_ms >= t->due_ms)
+			break;
+		heap_set(p, i, p->heap[c]);
+		i = c;
+	}
+	heap_set(p, i, t);
+}
+
+static int heap_push(struct lb_probe *p, struct target *t)
+{
+	if (p->heap_len == p->heap_cap) {
+		size_t cap = p->heap_cap ? 2 * p->heap_cap : 64;
+		struct target **h = realloc(p->heap, cap * sizeof(*h));
+		if (!h)
+			return -1;
+		p->heap = h;
+		p->heap_cap = cap;
+	}
+	heap_set(p, p->heap_len++, t);
+	heap_up(p, p->heap_len - 1);
+	return 0;
+}
+
+static void heap_remove(struct lb_probe *p, struct target *t)
+{
+	size_t i = t->heap_idx;
+	if (i == SIZE_MAX)
+		return;
+	t->heap_idx = SIZE_MAX;
+	struct target *last = p->heap[--p->heap_len];
+	if (last == t)
+		return;
+	heap_set(p, i, last);
+	heap_up(p, i);
+	heap_down(p, last->heap_idx);
+}
+
+/* ---- checks in flight ---------------------------------------------------------------- */
+
+static int busy_add(struct lb_probe *p, struct target *t, enum busy kind)
+{
+	if (p->busy_len == p->busy_cap) {
+		size_t cap = p->busy_cap ? 2 * p->busy_cap : 64;
+		struct target **b = realloc(p->busy, cap * sizeof(*b));
+		if (!b)
+			return -1;
+		p->busy = b;
+		p->busy_cap = cap;
+	}
+	t->busy = kind;
+	t->busy_idx = p->busy_len;
+	p->busy[p->busy_len++] = t;
+	return 0;
+}
+
+static void busy_del(struct lb_probe *p, struct target *t)
+{
+	struct target *last = p->busy[--p->busy_len];
+	p->busy[t->busy_idx] = last;
+	last->busy_idx = t->busy_idx;
+	t->busy = IDLE;
+}
+
+/* Stops whatever check t runs, without a result. */
+static void cancel(struct lb_probe *p, struct target *t)
+{
+	switch (t->busy) {
+	case IDLE:
+		return;
+	case BUSY_HTTP:
+		curl_multi_remove_handle(p->multi, t->easy);
+		t->busy = IDLE;
+		return;
+	case BUSY_TCP:
+		close(t->fd);
+		break;
+	case BUSY_ICMP:
+		p->icmp_wait[t->seq] = NULL;
+		break;
+	case BUSY_EXEC:
+		/* The command runs in its own process group: take its children too. */
+		kill(-t->pid, SIGKILL);
+		waitpid(t->pid, NULL, 0);
+		close(t->fd);
+		break;
+	}
+	t->fd = -1;
+	busy_del(p, t);
+}
+
+static void schedule_next(struct lb_probe *p, struct target *t)
+{
+	if (p->cfg.once && t->done)
+		return;
+	int64_t interval = t->spec.o.interval_ms;
+	if (p->cfg.spread_pct && interval) {
+		int64_t span = interval * p->cfg.spread_pct / 100;
+		if (span)
+			interval += (int64_t)(rnd(p) % (uint64_t)(2 * span + 1)) - span;
+	}
+	int64_t now = now_ms();
+	t->due_ms += interval;
+	/* A check that outlasted its interval is followed at once, not in a burst. */
+	if (t->due_ms < now)
+		t->due_ms = now;
+	if (heap_push(p, t) < 0)
+		lb_errorx(p->cfg.log, "%s: out of memory: no further checks", t->spec.text);
+}
+
+static void finish(struct lb_probe *p, struct target *t, int ok, double rtt_ms, const char *fmt,
+		   ...) LB_PRINTF(5, 6);
+
+static void finish(struct lb_probe *p, struct target *t, int ok, double rtt_ms, const char *fmt,
+		   ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(t->last_reason, sizeof(t->last_reason), fmt, ap);
+	va_end(ap);
+	t->have_result = 1;
+	t->last_ok = ok;
+	t->last_rtt_ms = rtt_ms;
+	t->checks++;
+	if (!ok)
+		t->failures++;
+	enum lb_health_state prev = t->h.state;
+	int changed = lb_health_feed(&t->h, ok);
+	if (changed) {
+		t->transitions++;
+		if (prev == LB_HEALTH_UNKNOWN)
+			p->undecided--;
+		if (p->cfg.once)
+			t->done = 1;
+	}
+	struct lb_probe_result r = {t->spec.text, t->spec.kind, ok, t->last_reason, rtt_ms,
+				    t->h.state, prev, changed};
+	schedule_next(p, t);
+	if (p->cfg.on_result)
+		p->cfg.on_result(p->cfg.ctx, &r);
+}
+
+static double since_ms(const struct target *t)
+{
+	return (double)(now_us() - t->start_us) / 1000.0;
+}
+
+/* ---- TCP ------------------------------------------------------------------------------ */
+
+/* Checks close with a reset (SO_LINGER 0, as HAProxy's checks do) so that
+ * thousands of checks a second leave no TIME_WAIT sockets behind. */
+static void no_linger(int fd)
+{
+	struct linger l = {1, 0};
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof(l));
+}
+
+static void tcp_start(struct lb_probe *p, struct target *t)
+{
+	int fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		finish(p, t, 0, -1, "socket: %s", strerror(errno));
+		return;
+	}
+	no_linger(fd);
+	if (connect(fd, (struct sockaddr *)&t->addr, t->addrlen) == 0) {
+		close(fd);
+		finish(p, t, 1, since_ms(t), "connected");
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		int e = errno;
+		close(fd);
+		finish(p, t, 0, -1, "connect: %s", strerror(e));
+		return;
+	}
+	t->fd = fd;
+	if (busy_add(p, t, BUSY_TCP) < 0) {
+		close(fd);
+		t->fd = -1;
+		finish(p, t, 0, -1, "out of memory");
+	}
+}
+
+static void tcp_ready(struct lb_probe *p, struct target *t)
+{
+	int e = 0;
+	socklen_t len = sizeof(e);
+	if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+		e = errno;
+	double rtt = since_ms(t);
+	close(t->fd);
+	t->fd = -1;
+	busy_del(p, t);
+	/* A reset reported here came after the handshake (a refused connect is
+	 * ECONNREFUSED): the server accepted, then closed at once. That is up. */
+	if (e == ECONNRESET)
+		finish(p, t, 1, rtt, "connected, then reset by the server");
+	else if (e)
+		finish(p, t, 0, -1, "connect: %s", strerror(e));
+	else
+		finish(p, t, 1, rtt, "connected");
+}
+
+/* ---- ICMP ------------------------------------------------------------------------------ */
+
+/* An unprivileged ICMP datagram socket first (net.ipv4.ping_group_range),
+ * then a raw one (CAP_NET_RAW). */
+static struct icmp_sock *icmp_open(struct lb_probe *p, int v6, struct lb_err *err)
+{
+	struct icmp_sock *s = &p->icmp[v6];
+	int family = v6 ? AF_INET6 : AF_INET;
+	int proto = v6 ? IPPROTO_ICMPV6 : IPPROTO_ICMP;
+	if (s->fd >= 0)
+		return s;
+	if (!p->icmp_wait) {
+		p->icmp_wait = calloc(65536, sizeof(*p->icmp_wait));
+		if (!p->icmp_wait) {
+			lb_err_set(err, "out of memory");
+			return NULL;
+		}
+	}
+	s->fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+	s->raw = 0;
+	if (s->fd < 0) {
+		int dgram_errno = errno;
+		s->fd = socket(family, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, proto);
+		s->raw = 1;
+		if (s->fd < 0) {
+			lb_err_set(err, "cannot open an ICMP%s socket: datagram: %s; raw: %s "
+					"(needs CAP_NET_RAW or net.ipv4.ping_group_range)",
+				   v6 ? "v6" : "", strerror(dgram_errno), strerror(errno));
+			return NULL;
+		}
+	}
+	return s;
+}
+
+static void icmp_start(struct lb_probe *p, struct target *t)
+{
+	int v6 = t->addr.ss_family == AF_INET6;
+	struct lb_err err;
+	struct icmp_sock *s = icmp_open(p, v6, &err);
+	if (!s) {
+		finish(p, t, 0, -1, "%s", err.msg);
+		return;
+	}
+	/* A free sequence number; 65536 echoes in flight at once is the limit. */
+	uint16_t seq = p->next_seq;
+	unsigned tries = 0;
+	while (p->icmp_wait[seq] && tries++ < 65536)
+		seq++;
+	if (p->icmp_wait[seq]) {
+		finish(p, t, 0, -1, "too many echo requests in flight");
+		return;
+	}
+	p->next_seq = (uint16_t)(seq + 1);
+	uint8_t pkt[LB_ICMP_ECHO_LEN];
+	size_t n = lb_icmp_echo_build(pkt, sizeof(pkt), v6, p->icmp_id, seq, p->cookie);
+	if (sendto(s->fd, pkt, n, 0, (struct sockaddr *)&t->addr, t->addrlen) < 0) {
+		finish(p, t, 0, -1, "sendto: %s", strerror(errno));
+		return;
+	}
+	if (busy_add(p, t, BUSY_ICMP) < 0) {
+		finish(p, t, 0, -1, "out of memory");
+		return;
+	}
+	t->seq = seq;
+	p->icmp_wait[seq] = t;
+}
+
+static int same_host(const struct target *t, const struct sockaddr_storage *from)
+{
+	if (from->ss_family != t->addr.ss_family)
+		return 0;
+	if (from->ss_family == AF_INET)
+		return !memcmp(&((const struct sockaddr_in *)from)->sin_addr,
+			       &((const struct sockaddr_in *)&t->addr)->sin_addr, sizeof(struct in_addr));
+	return !memcmp(&((const struct sockaddr_in6 *)from)->sin6_addr,
+		       &((const struct sockaddr_in6 *)&t->addr)->sin6_addr, sizeof(struct in6_addr));
+}
+
+static void icmp_readable(struct lb_probe *p, int v6)
+{
+	struct icmp_sock *s = &p->icmp[v6];
+	uint8_t pkt[1500];
+	for (int i = 0; i < 1024; i++) {
+		struct sockaddr_storage from;
+		socklen_t flen = sizeof(from);
+		ssize_t n = recvfrom(s->fd, pkt, sizeof(pkt), 0, (struct sockaddr *)&from, &flen);
+		if (n < 0)
+			return;
+		uint16_t id, seq;
+		uint64_t cookie;
+		if (lb_icmp_echo_parse(pkt, (size_t)n, v6, s->raw && !v6, &id, &seq, &cookie) < 0)
+			continue;
+		/* A raw socket sees every echo reply on the host: only ours count.
+		 * A datagram socket's identifier is chosen by the kernel. */
+		if ((s->raw && id != p->icmp_id) || cookie != p->cookie)
+			continue;
+		struct target *t = p->icmp_wait[seq];
+		if (!t || !same_host(t, &from))
+			continue;
+		p->icmp_wait[seq] = NULL;
+		busy_del(p, t);
+		finish(p, t, 1, since_ms(t), "echo reply");
+	}
+}
+
+/* ---- exec ------------------------------------------------------------------------------ */
+
+static int pidfd_open_(pid_t pid)
+{
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+static void exec_start(struct lb_probe *p, struct target *t)
+{
+	posix_spawnattr_t attr;
+	posix_spawn_file_actions_t fa;
+	sigset_t none, dfl;
+	char *argv[] = {"/bin/sh", "-c", t->spec.command, NULL};
+	pid_t pid;
+	sigemptyset(&none);
+	sigemptyset(&dfl);
+	sigaddset(&dfl, SIGPIPE);
+	posix_spawnattr_init(&attr);
+	/* Its own process group, so a timeout kills the command's children too;
+	 * and the signal mask and SIGPIPE disposition of a normal process, not
+	 * those of our signalfd loop. */
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+						POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setpgroup(&attr, 0);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setsigdefault(&attr, &dfl);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+#if defined(__GLIBC__) && __GLIBC_PREREQ(2, 34)
+	/* libcurl's wakeup socketpair and the caller's descriptors are not all
+	 * close-on-exec; a check command inherits none of them. */
+	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+#endif
+	int rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	if (rc) {
+		finish(p, t, 0, -1, "cannot run /bin/sh: %s", strerror(rc));
+		return;
+	}
+	int fd = pidfd_open_(pid);
+	if (fd < 0) {
+		int e = errno;
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		finish(p, t, 0, -1, "pidfd_open: %s", strerror(e));
+		return;
+	}
+	t->pid = pid;
+	t->fd = fd;
+	if (busy_add(p, t, BUSY_EXEC) < 0) {
+		cancel(p, t);
+		finish(p, t, 0, -1, "out of memory");
+	}
+}
+
+static void exec_exited(struct lb_probe *p, struct target *t)
+{
+	int st;
+	pid_t r = waitpid(t->pid, &st, WNOHANG);
+	if (r == 0)
+		return;
+	double rtt = since_ms(t);
+	close(t->fd);
+	t->fd = -1;
+	busy_del(p, t);
+	if (r < 0)
+		finish(p, t, 0, -1, "waitpid: %s", strerror(errno));
+	else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		finish(p, t, 1, rtt, "exit status 0");
+	else if (WIFEXITED(st))
+		finish(p, t, 0, rtt, "exit status %d", WEXITSTATUS(st));
+	else
+		finish(p, t, 0, rtt, "killed by signal %d", WTERMSIG(st));
+}
+
+/* ---- HTTP ------------------------------------------------------------------------------ */
+
+/* The body is kept only when a substring is expected, and only up to 1 MiB:
+ * a health page is small, and a huge one must not grow memory. */
+#define BODY_MAX (1u << 20)
+
+static size_t on_body(char *data, size_t size, size_t n, void *ctx)
+{
+	struct target *t = ctx;
+	size_t len = size * n;
+	if (!t->spec.o.body || t->body_len >= BODY_MAX)
+		return len;
+	size_t take = len;
+	if (take > BODY_MAX - t->body_len)
+		take = BODY_MAX - t->body_len;
+	char *grown = realloc(t->body, t->body_len + take + 1);
+	if (!grown)
+		return 0;
+	t->body = grown;
+	memcpy(t->body + t->body_len, data, take);
+	t->body_len += take;
+	t->body[t->body_len] = '\0';
+	return len;
+}
+
+static int on_socket(void *ctx, curl_socket_t fd, curlsocktype purpose)
+{
+	(void)ctx;
+	if (purpose == CURLSOCKTYPE_IPCXN)
+		no_linger(fd);
+	return CURL_SOCKOPT_OK;
+}
+
+/* Whether the URL names its host by address. */
+static int url_host_is_literal(const char *url)
+{
+	CURLU *u = curl_url();
+	char *host = NULL;
+	int literal = 0;
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+		unsigned char bin[16];
+		size_t len = strlen(host);
+		if (len > 2 && host[0] == '[' && host[len - 1] == ']') {
+			host[len - 1] = '\0';
+			literal = inet_pton(AF_INET6, host + 1, bin) == 1;
+		} else {
+			literal = inet_pton(AF_INET, host, bin) == 1;
+		}
+	}
+	curl_free(host);
+	curl_url_cleanup(u);
+	return literal;
+}
+
+static int http_setup(struct target *t, struct lb_err *err)
+{
+	const struct lb_probe_opts *o = &t->spec.o;
+	CURL *e = t->easy ? t->easy : curl_easy_init();
+	if (!e)
+		return lb_err_set(err, "%s: cannot make a curl handle", t->spec.text);
+	curl_easy_reset(e);
+	t->easy = e;
+	curl_slist_free_all(t->headers);
+	t->headers = NULL;
+	if (o->host_header) {
+		char h[300];
+		snprintf(h, sizeof(h), "Host: %s", o->host_header);
+		t->headers = curl_slist_append(NULL, h);
+		if (!t->headers)
+			return lb_err_set(err, "out of memory");
+	}
+	int bad = 0;
+	bad |= curl_easy_setopt(e, CURLOPT_URL, t->spec.text) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, t) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)o->timeout_ms) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t->errbuf) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_WRITEDATA, t) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_USERAGENT, "lbkit-probe") != CURLE_OK;
+	/* Every check on a new connection, like HAProxy's: a kept-alive one would
+	 * hide a listener that no longer accepts. */
+	bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_socket) != CURLE_OK;
+	/* libcurl keeps address literals in its DNS cache too, one entry per
+	 * host and port, and walks the whole cache at every transfer: with
+	 * thousands of targets that walk costs more than the check. A literal
+	 * needs no cache; names keep libcurl's (60 s). */
+	if (url_host_is_literal(t->spec.text))
+		bad |= curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, -1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L) != CURLE_OK;
+	if (o->ca_file)
+		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, o->ca_file) != CURLE_OK;
+	if (o->cert)
+		bad |= curl_easy_setopt(e, CURLOPT_SSLCERT, o->cert) != CURLE_OK;
+	if (o->key)
+		bad |= curl_easy_setopt(e, CURLOPT_SSLKEY, o->key) != CURLE_OK;
+	if (t->headers)
+		bad |= curl_easy_setopt(e, CURLOPT_HTTPHEADER, t->headers) != CURLE_OK;
+	if (o->method && !strcmp(o->method, "HEAD"))
+		bad |= curl_easy_setopt(e, CURLOPT_NOBODY, 1L) != CURLE_OK;
+	else if (o->method && strcmp(o->method, "GET"))
+		bad |= curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, o->method) != CURLE_OK;
+	if (bad)
+		return lb_err_set(err, "%s: libcurl refused an option", t->spec.text);
+	return 0;
+}
+
+static void http_start(struct lb_probe *p, struct target *t)
+{
+	t->body_len = 0;
+	t->errbuf[0] = '\0';
+	if (curl_multi_add_handle(p->multi, t->easy) != CURLM_OK) {
+		finish(p, t, 0, -1, "curl_multi_add_handle failed");
+		return;
+	}
+	t->busy = BUSY_HTTP;
+}
+
+static void http_done(struct lb_probe *p, struct target *t, CURLcode res)
+{
+	long status = 0;
+	curl_off_t total = 0;
+	curl_multi_remove_handle(p->multi, t->easy);
+	t->busy = IDLE;
+	const struct lb_probe_opts *o = &t->spec.o;
+	if (res == CURLE_OPERATION_TIMEDOUT) {
+		finish(p, t, 0, -1, "timeout after %u ms", o->timeout_ms);
+		return;
+	}
+	if (res != CURLE_OK) {
+		finish(p, t, 0, -1, "%s", t->errbuf[0] ? t->errbuf : curl_easy_strerror(res));
+		return;
+	}
+	curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &total);
+	double rtt = (double)total / 1000.0;
+	if (!lb_probe_status_ok(o, status))
+		finish(p, t, 0, rtt, "HTTP %ld: status not expected", status);
+	else if (o->body && (!t->body_len || !strstr(t->body, o->body)))
+		finish(p, t, 0, rtt, "HTTP %ld: body does not contain the expected text", status);
+	else
+		finish(p, t, 1, rtt, "HTTP %ld", status);
+}
+
+/* ---- targets ------------------------------------------------------------------------------ */
+
+static void start_check(struct lb_probe *p, struct target *t, int64_t now)
+{
+	int64_t late = now - t->due_ms;
+	p->stats.checks++;
+	if (late > (int64_t)p->cfg.late_threshold_ms)
+		p->stats.late++;
+	if (late > p->stats.max_late_ms)
+		p->stats.max_late_ms = late;
+	t->start_us = now_us();
+	t->deadline_ms = now + t->spec.o.timeout_ms;
+	switch (t->spec.kind) {
+	case LB_PROBE_TCP:
+		tcp_start(p, t);
+		break;
+	case LB_PROBE_ICMP:
+		icmp_start(p, t);
+		break;
+	case LB_PROBE_EXEC:
+		exec_start(p, t);
+		break;
+	case LB_PROBE_HTTP:
+		http_start(p, t);
+		break;
+	}
+}
+
+static int resolve(struct target *t, struct lb_err *err)
+{
+	struct addrinfo hints = {0}, *res;
+	char port[8];
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = t->spec.kind == LB_PROBE_TCP ? SOCK_STREAM : SOCK_DGRAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	snprintf(port, sizeof(port), "%u", t->spec.port);
+	int rc = getaddrinfo(t->spec.host, t->spec.kind == LB_PROBE_TCP ? port : NULL, &hints, &res);
+	if (rc)
+		return lb_err_set(err, "'%s': cannot resolve '%s': %s", t->spec.text, t->spec.host,
+				  gai_strerror(rc));
+	memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
+	t->addrlen = res->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+static void free_target(struct target *t)
+{
+	if (t->easy)
+		curl_easy_cleanup(t->easy);
+	curl_slist_free_all(t->headers);
+	free(t->body);
+	lb_probe_spec_free(&t->spec);
+	free(t);
+}
+
+int lb_probe_add(struct lb_probe *p, struct lb_probe_spec *spec, struct lb_err *err)
+{
+	struct target *t = lb_hset_find(&p->by_name, spec->text);
+	if (t) {
+		/* Same target again: new options, same state and run. */
+		cancel(p, t);
+		heap_remove(p, t);
+		struct lb_probe_spec old = t->spec;
+		t->spec = *spec;
+		memset(spec, 0, sizeof(*spec));
+		lb_probe_spec_free(&old);
+		t->h.rise = t->spec.o.rise ? t->spec.o.rise : 1;
+		t->h.fall = t->spec.o.fall ? t->spec.o.fall : 1;
+	} else {
+		t = calloc(1, sizeof(*t));
+		if (!t) {
+			lb_probe_spec_free(spec);
+			return lb_err_set(err, "out of memory");
+		}
+		t->spec = *spec;
+		memset(spec, 0, sizeof(*spec));
+		t->heap_idx = SIZE_MAX;
+		t->fd = -1;
+		lb_health_init(&t->h, t->spec.o.rise, t->spec.o.fall);
+		if (lb_hset_add(&p->by_name, t) < 0) {
+			free_target(t);
+			return lb_err_set(err, "out of memory");
+		}
+		t->prev = p->last;
+		if (p->last)
+			p->last->next = t;
+		else
+			p->first = t;
+		p->last = t;
+		p->ntargets++;
+		p->undecided++;
+	}
+	int rc = 0;
+	if (t->spec.kind == LB_PROBE_TCP || t->spec.kind == LB_PROBE_ICMP)
+		rc = resolve(t, err);
+	if (rc == 0 && t->spec.kind == LB_PROBE_ICMP &&
+	    !icmp_open(p, t->addr.ss_family == AF_INET6, err))
+		rc = lb_err_prefix(err, "'%s'", t->spec.text);
+	if (rc == 0 && t->spec.kind == LB_PROBE_HTTP)
+		rc = http_setup(t, err);
+	if (rc < 0) {
+		lb_probe_remove(p, t->spec.text);
+		return -1;
+	}
+	int64_t now = now_ms();
+	t->due_ms = now;
+	if (!p->cfg.once) {
+		uint64_t window = t->spec.o.interval_ms < 1000 ? t->spec.o.interval_ms : 1000;
+		if (window)
+			t->due_ms += (int64_t)(rnd(p) % window);
+	}
+	if (t->done)
+		return 0;
+	if (heap_push(p, t) < 0)
+		return lb_err_set(err, "out of memory");
+	return 0;
+}
+
+int lb_probe_remove(struct lb_probe *p, const char *target)
+{
+	struct target *t = lb_hset_find(&p->by_name, target);
+	if (!t)
+		return -1;
+	cancel(p, t);
+	heap_remove(p, t);
+	lb_hset_remove(&p->by_name, t->spec.text, t);
+	if (t->prev)
+		t->prev->next = t->next;
+	else
+		p->first = t->next;
+	if (t->next)
+		t->next->prev = t->prev;
+	else
+		p->last = t->prev;
+	p->ntargets--;
+	if (t->h.state == LB_HEALTH_UNKNOWN)
+		p->undecided--;
+	free_target(t);
+	return 0;
+}
+
+/* ---- the loop ------------------------------------------------------------------------------ */
+
+struct lb_probe *lb_probe_new(const struct lb_probe_config *cfg, struct lb_err *err)
+{
+	struct lb_probe *p = calloc(1, sizeof(*p));
+	if (!p) {
+		lb_err_set(err, "out of memory");
+		return NULL;
+	}
+	p->cfg = *cfg;
+	lb_hset_init(&p->by_name, &name_ops);
+	p->icmp[0].fd = p->icmp[1].fd = -1;
+	if (getrandom(&p->rng, sizeof(p->rng), GRND_NONBLOCK) != sizeof(p->rng))
+		p->rng = (uint64_t)now_us() ^ ((uint64_t)getpid() << 32);
+	p->rng |= 1;
+	p->cookie = rnd(p);
+	p->icmp_id = (uint16_t)getpid();
+	p->next_seq = (uint16_t)rnd(p);
+	p->multi = curl_multi_init();
+	if (!p->multi) {
+		free(p);
+		lb_err_set(err, "cannot make a curl multi handle");
+		return NULL;
+	}
+	return p;
+}
+
+void lb_probe_free(struct lb_probe *p)
+{
+	if (!p)
+		return;
+	while (p->first)
+		lb_probe_remove(p, p->first->spec.text);
+	curl_multi_cleanup(p->multi);
+	for (int i = 0; i < 2; i++) {
+		if (p->icmp[i].fd >= 0)
+			close(p->icmp[i].fd);
+	}
+	lb_hset_free(&p->by_name);
+	free(p->icmp_wait);
+	free(p->heap);
+	free(p->busy);
+	free(p->pfds);
+	free(p->pfd_owner);
+	free(p);
+}
+
+static int pfds_reserve(struct lb_probe *p, size_t n)
+{
+	if (n <= p->pfds_cap)
+		return 0;
+	size_t cap = p->pfds_cap ? p->pfds_cap : 64;
+	while (cap < n)
+		cap *= 2;
+	struct curl_waitfd *w = realloc(p->pfds, cap * sizeof(*w));
+	if (!w)
+		return -1;
+	p->pfds = w;
+	struct target **o = realloc(p->pfd_owner, cap * sizeof(*o));
+	if (!o)
+		return -1;
+	p->pfd_owner = o;
+	p->pfds_cap = cap;
+	return 0;
+}
+
+static void expire(struct lb_probe *p, int64_t now)
+{
+	for (size_t i = 0; i < p->busy_len;) {
+		struct target *t = p->busy[i];
+		if (t->deadline_ms > now) {
+			i++;
+			continue;
+		}
+		enum busy kind = t->busy;
+		cancel(p, t); /* moves another entry into slot i */
+		if (kind == BUSY_EXEC)
+			finish(p, t, 0, -1, "timeout after %u ms: killed", t->spec.o.timeout_ms);
+		else if (kind == BUSY_ICMP)
+			finish(p, t, 0, -1, "timeout after %u ms: no echo reply", t->spec.o.timeout_ms);
+		else
+			finish(p, t, 0, -1, "timeout after %u ms", t->spec.o.timeout_ms);
+	}
+}
+
+int lb_probe_step(struct lb_probe *p, struct curl_waitfd *fds, unsigned nfds, int max_wait_ms,
+		  struct lb_err *err)
+{
+	int64_t now = now_ms();
+	while (p->heap_len && p->heap[0]->due_ms <= now) {
+		struct target *t = p->heap[0];
+		heap_remove(p, t);
+		start_check(p, t, now);
+	}
+	if (p->busy_len || p->heap_len) {
+		/* Not waiting when a check already finished during the starts above. */
+		int64_t wake = INT64_MAX;
+		if (p->heap_len)
+			wake = p->heap[0]->due_ms;
+		for (size_t i = 0; i < p->busy_len; i++) {
+			if (p->busy[i]->deadline_ms < wake)
+				wake = p->busy[i]->deadline_ms;
+		}
+		int64_t wait = wake - now_ms();
+		if (wait < 0)
+			wait = 0;
+		if (max_wait_ms < 0 || wait < max_wait_ms)
+			max_wait_ms = (int)(wait > 3600000 ? 3600000 : wait);
+	}
+	if (max_wait_ms < 0)
+		max_wait_ms = 3600000;
+
+	size_t n = nfds;
+	if (pfds_reserve(p, nfds + p->busy_len + 2) < 0)
+		return lb_err_set(err, "out of memory");
+	memcpy(p->pfds, fds, nfds * sizeof(*fds));
+	for (size_t i = 0; i < p->busy_len; i++) {
+		struct target *t = p->busy[i];
+		if (t->busy != BUSY_TCP && t->busy != BUSY_EXEC)
+			continue;
+		p->pfd_owner[n] = t;
+		p->pfds[n++] = (struct curl_waitfd){
+			t->fd, t->busy == BUSY_TCP ? CURL_WAIT_POLLOUT : CURL_WAIT_POLLIN, 0};
+	}
+	for (int v6 = 0; v6 < 2; v6++) {
+		if (p->icmp[v6].fd < 0)
+			continue;
+		p->pfd_owner[n] = NULL;
+		p->pfds[n++] = (struct curl_waitfd){p->icmp[v6].fd, CURL_WAIT_POLLIN, 0};
+	}
+	for (size_t i = 0; i < n; i++)
+		p->pfds[i].revents = 0;
+	int numfds;
+	CURLMcode mc = curl_multi_poll(p->multi, p->pfds, (unsigned)n, max_wait_ms, &numfds);
+	if (mc != CURLM_OK)
+		return lb_err_set(err, "curl_multi_poll: %s", curl_multi_strerror(mc));
+	for (unsigned i = 0; i < nfds; i++)
+		fds[i].revents = p->pfds[i].revents;
+
+	/* Results reorder p->busy but free no target, so the owners stay valid. */
+	for (size_t i = nfds; i < n; i++) {
+		struct target *t = p->pfd_owner[i];
+		if (!p->pfds[i].revents)
+			continue;
+		if (!t)
+			icmp_readable(p, p->pfds[i].fd == p->icmp[1].fd);
+		else if (t->busy == BUSY_TCP)
+			tcp_ready(p, t);
+		else if (t->busy == BUSY_EXEC)
+			exec_exited(p, t);
+	}
+	int running;
+	curl_multi_perform(p->multi, &running);
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(p->multi, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		struct target *t = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		if (t)
+			http_done(p, t, msg->data.result);
+	}
+	expire(p, now_ms());
+	return 0;
+}
+
+size_t lb_probe_count(const struct lb_probe *p)
+{
+	return p->ntargets;
+}
+
+size_t lb_probe_undecided(const struct lb_probe *p)
+{
+	return p->undecided;
+}
+
+void lb_probe_each(const struct lb_probe *p,
+		   void (*fn)(void *ctx, const struct lb_probe_status *st), void *ctx)
+{
+	for (const struct target *t = p->first; t; t = t->next) {
+		struct lb_probe_status st = {t->spec.text, t->spec.kind, t->h.state,
+					     t->have_result, t->last_ok, t->last_reason,
+					     t->last_rtt_ms, t->checks, t->failures,
+					     t->transitions};
+		fn(ctx, &st);
+	}
+}
+
+void lb_probe_get_stats(const struct lb_probe *p, struct lb_probe_stats *st)
+{
+	*st = p->stats;
+}

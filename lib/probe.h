@@ -1,0 +1,89 @@
+/* The lb-probe engine: many targets, each checked every interval with a
+ * timeout and debounced by rise/fall, on one event loop. HTTP(S) runs on a
+ * libcurl multi handle; TCP connects, ICMP echoes and exec children
+ * (through pidfds) are extra descriptors of the same curl_multi_poll, so
+ * there is no thread per target. The caller's own descriptors (stdin, a
+ * signalfd) join the same poll. */
+#ifndef LB_PROBE_H
+#define LB_PROBE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "err.h"
+#include "log.h"
+#include "probe_health.h"
+#include "probe_target.h"
+
+struct lb_probe;
+
+/* One check result. state is the target's state after this result. */
+struct lb_probe_result {
+	const char *target;
+	enum lb_probe_kind kind;
+	int ok;
+	const char *reason;
+	double rtt_ms; /* < 0: none (e.g. a timeout) */
+	enum lb_health_state state, prev;
+	int changed;
+};
+
+/* What the engine knows about a target, for tables and metrics. */
+struct lb_probe_status {
+	const char *target;
+	enum lb_probe_kind kind;
+	enum lb_health_state state;
+	int have_result;
+	int last_ok;
+	const char *last_reason;
+	double last_rtt_ms;
+	unsigned long checks, failures, transitions;
+};
+
+struct lb_probe_stats {
+	unsigned long checks;     /* started */
+	unsigned long late;       /* started more than late_threshold_ms after due */
+	int64_t max_late_ms;
+};
+
+struct lb_probe_config {
+	const struct lb_log *log;
+	void (*on_result)(void *ctx, const struct lb_probe_result *r);
+	void *ctx;
+	/* Once: a target is checked until its first verdict (UP or DOWN after
+	 * rise or fall results), then no more. */
+	int once;
+	/* Random jitter of each interval, in percent of it (HAProxy
+	 * spread-checks); the first checks are also spread over the first
+	 * interval (at most one second) unless once. */
+	unsigned spread_pct;
+	unsigned late_threshold_ms;
+};
+
+struct lb_probe *lb_probe_new(const struct lb_probe_config *cfg, struct lb_err *err);
+void lb_probe_free(struct lb_probe *p);
+
+/* Takes spec over (also on failure). A target of the same text replaces the
+ * old one's options and keeps its state. tcp:// and icmp:// names are
+ * resolved here (getaddrinfo, once). */
+int lb_probe_add(struct lb_probe *p, struct lb_probe_spec *spec, struct lb_err *err);
+/* 0, or -1 when there is no such target. */
+int lb_probe_remove(struct lb_probe *p, const char *target);
+
+/* Starts due checks, waits at most max_wait_ms (-1: until something
+ * happens) for the checks and for the caller's fds (their revents are set),
+ * and delivers results. -1 with err only when the loop itself fails. */
+int lb_probe_step(struct lb_probe *p, struct curl_waitfd *fds, unsigned nfds, int max_wait_ms,
+		  struct lb_err *err);
+
+size_t lb_probe_count(const struct lb_probe *p);
+/* Targets still without a verdict (in once mode: the run is over at 0). */
+size_t lb_probe_undecided(const struct lb_probe *p);
+/* Calls fn for every target in the order they were added. */
+void lb_probe_each(const struct lb_probe *p,
+		   void (*fn)(void *ctx, const struct lb_probe_status *st), void *ctx);
+void lb_probe_get_stats(const struct lb_probe *p, struct lb_probe_stats *st);
+
+#endif
