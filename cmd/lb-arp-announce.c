@@ -225,6 +225,13 @@ static int iface_address(const char *ifname, int family, struct lb_addr *out)
 
 /* ---- handles and privileges ------------------------------------------------ */
 
+/* --probe keeps iputils arping's exit codes, which scripts test: every
+ * error is 2 there, where lbkit's other modes say 3 for the environment. */
+static int env_exit(const struct run *r)
+{
+	return r->o.probe ? LB_EXIT_USAGE : LB_EXIT_ENV;
+}
+
 static void open_iface(struct run *r, struct iface *ifc, const char *name, const char *filter,
 		       pcap_direction_t dir)
 {
@@ -238,38 +245,38 @@ static void open_iface(struct run *r, struct iface *ifc, const char *name, const
 	lb_hset_init(&ifc->vips, &addr_ops);
 	ifc->index = if_nametoindex(name);
 	if (!ifc->index)
-		lb_fatal(log, LB_EXIT_ENV, "interface %s", name);
+		lb_fatal(log, env_exit(r), "interface %s", name);
 
 	ifc->pcap = pcap_create(name, eb);
 	if (!ifc->pcap)
-		lb_fatalx(log, LB_EXIT_ENV, "%s: unable to open capture: %s", name, eb);
+		lb_fatalx(log, env_exit(r), "%s: unable to open capture: %s", name, eb);
 	/* Immediate mode: a reply must not wait for a buffer to fill. */
 	if (pcap_set_snaplen(ifc->pcap, 256) || pcap_set_immediate_mode(ifc->pcap, 1) ||
 	    pcap_set_promisc(ifc->pcap, 0) || pcap_set_buffer_size(ifc->pcap, 4 << 20))
-		lb_fatalx(log, LB_EXIT_ENV, "%s: unable to configure capture", name);
+		lb_fatalx(log, env_exit(r), "%s: unable to configure capture", name);
 	int rc = pcap_activate(ifc->pcap);
 	if (rc < 0)
-		lb_fatalx(log, LB_EXIT_ENV, "%s: unable to start capture: %s", name,
+		lb_fatalx(log, env_exit(r), "%s: unable to start capture: %s", name,
 			  pcap_geterr(ifc->pcap));
 	if (pcap_datalink(ifc->pcap) != DLT_EN10MB)
-		lb_fatalx(log, LB_EXIT_ENV, "%s: not an Ethernet interface", name);
+		lb_fatalx(log, env_exit(r), "%s: not an Ethernet interface", name);
 	if (pcap_setdirection(ifc->pcap, dir) < 0)
-		lb_fatalx(log, LB_EXIT_ENV, "%s: %s", name, pcap_geterr(ifc->pcap));
+		lb_fatalx(log, env_exit(r), "%s: %s", name, pcap_geterr(ifc->pcap));
 	if (pcap_compile(ifc->pcap, &prog, filter, 1, PCAP_NETMASK_UNKNOWN) < 0 ||
 	    pcap_setfilter(ifc->pcap, &prog) < 0)
-		lb_fatalx(log, LB_EXIT_ENV, "%s: filter '%s': %s", name, filter,
+		lb_fatalx(log, env_exit(r), "%s: filter '%s': %s", name, filter,
 			  pcap_geterr(ifc->pcap));
 	pcap_freecode(&prog);
 	if (pcap_setnonblock(ifc->pcap, 1, eb) < 0)
-		lb_fatalx(log, LB_EXIT_ENV, "%s: %s", name, eb);
+		lb_fatalx(log, env_exit(r), "%s: %s", name, eb);
 	ifc->fd = pcap_get_selectable_fd(ifc->pcap);
 
 	ifc->net = libnet_init(LIBNET_LINK_ADV, name, eb);
 	if (!ifc->net)
-		lb_fatalx(log, LB_EXIT_ENV, "%s: unable to open injection: %s", name, eb);
+		lb_fatalx(log, env_exit(r), "%s: unable to open injection: %s", name, eb);
 	struct libnet_ether_addr *hw = libnet_get_hwaddr(ifc->net);
 	if (!hw)
-		lb_fatalx(log, LB_EXIT_ENV, "%s: no hardware address: %s", name,
+		lb_fatalx(log, env_exit(r), "%s: no hardware address: %s", name,
 			  libnet_geterror(ifc->net));
 	memcpy(ifc->mac, hw->ether_addr_octet, LB_ETH_ALEN);
 
@@ -767,6 +774,8 @@ static int probe(struct run *r)
 		if (r->source.family != r->target.family)
 			lb_cli_usage_error(&r->cli, "-s %s and %s are of different families",
 					   r->o.source, r->o.probe);
+	} else if (!if_nametoindex(r->o.ifnames[0])) {
+		lb_fatalx(&r->cli.log, env_exit(r), "interface %s: no such device", r->o.ifnames[0]);
 	} else if (!r->o.dad && !r->o.unsolicited && !r->o.unsolicited_reply &&
 		   iface_address(r->o.ifnames[0], r->target.family, &r->source) < 0) {
 		lb_fatalx(&r->cli.log, LB_EXIT_USAGE, "%s has no IPv%d address to send from (use -s)",
@@ -781,7 +790,7 @@ static int probe(struct run *r)
 	drop_privileges(r);
 	int sfd = lb_sig_open(0, &err);
 	if (sfd < 0)
-		lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
+		lb_fatalx(&r->cli.log, env_exit(r), "%s", err.msg);
 
 	char abuf[LB_ADDR_STRLEN], sbuf[LB_ADDR_STRLEN];
 	if (!r->cli.quiet) {
@@ -819,9 +828,9 @@ static int probe(struct run *r)
 		struct pollfd pfd[2] = {{ifc->fd, POLLIN, 0}, {sfd, POLLIN, 0}};
 		int timeout = wake > t ? (int)(wake - t) : 0;
 		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
-			lb_fatal(&r->cli.log, LB_EXIT_ENV, "poll");
+			lb_fatal(&r->cli.log, env_exit(r), "poll");
 		if (pfd[0].revents && pcap_dispatch(ifc->pcap, 64, probe_packet, (u_char *)ifc) < 0)
-			lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s: %s", ifc->name, pcap_geterr(ifc->pcap));
+			lb_fatalx(&r->cli.log, env_exit(r), "%s: %s", ifc->name, pcap_geterr(ifc->pcap));
 		if (pfd[1].revents && lb_sig_read(sfd) > 0)
 			break; /* iputils prints its summary on SIGINT too */
 	}

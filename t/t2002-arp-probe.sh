@@ -93,4 +93,14 @@ test_expect_success ROOT,NETNS 'two MACs answering for one IP: a warning' '
 	exec 7>&- 8>&-
 '
 
+test_expect_success 'a missing interface: a clear error and exit 2, as iputils arping' '
+	test_expect_code 2 lb-arp-announce --probe 192.0.2.1 -c 1 -I lbkit-nosuch0 2>err &&
+	grep "interface lbkit-nosuch0: no such device" err &&
+	test_line_count = 1 err
+'
+
+test_expect_success ARPING 'iputils arping agrees on that exit code' '
+	test_expect_code 2 arping -c 1 -I lbkit-nosuch0 192.0.2.1 2>/dev/null
+'
+
 test_done
