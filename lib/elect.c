@@ -106,6 +106,14 @@ uint64_t lb_elect_l2_rank(const char *node, const char *ip)
 	h = (h ^ '#') * 0x100000001b3ull;
 	for (const unsigned char *p = (const unsigned char *)ip; *p; p++)
 		h = (h ^ *p) * 0x100000001b3ull;
+	/* FNV-1a alone leaves the high bits, which decide the order, almost
+	 * blind to the last bytes (addresses differ at their end): MurmurHash3's
+	 * fmix64 finalizer spreads every input bit over the whole value. */
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
 	return h;
 }
 

@@ -45,7 +45,8 @@ int lb_elect_update(struct lb_elect *e, void (*emit)(void *ctx, json_t *line), v
 		    struct lb_err *err);
 
 /* The layer 2 rank of node for address ip: eligible nodes are ordered by
- * this value, lowest first, ties by name (FNV-1a 64 over node, '#', ip). */
+ * this value, lowest first, ties by name: FNV-1a 64 over node, '#', ip, then MurmurHash3's
+ * fmix64 finalizer. */
 uint64_t lb_elect_l2_rank(const char *node, const char *ip);
 
 /* The node that owns ip over layer 2 as the last lb_elect_update computed

@@ -1,0 +1,425 @@
+/* The election's rules, one scenario each: the same lines go to one
+ * lb_elect per node, as every speaker of a cluster would see them, and the
+ * ANNOUNCE/WITHDRAW lines each prints are checked. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elect.h"
+#include "tap.h"
+
+#define NODES 3
+static const char *const names[NODES] = {"node-a", "node-b", "node-c"};
+
+struct view {
+	struct lb_elect *e;
+	char out[2048]; /* what the last update printed, "TYPE ip via [iface];" */
+};
+
+struct world {
+	struct view v[NODES];
+};
+
+static void collect(void *ctx, json_t *line)
+{
+	struct view *v = ctx;
+	const char *iface = json_string_value(json_object_get(line, "interface"));
+	size_t len = strlen(v->out);
+	snprintf(v->out + len, sizeof(v->out) - len, "%s %s %s%s%s;",
+		 json_string_value(json_object_get(line, "type")),
+		 json_string_value(json_object_get(line, "ip")),
+		 json_string_value(json_object_get(line, "via")), iface ? " " : "",
+		 iface ? iface : "");
+	json_decref(line);
+}
+
+static void world_init(struct world *w, int require_sync)
+{
+	for (int i = 0; i < NODES; i++) {
+		w->v[i].e = lb_elect_new(names[i]);
+		w->v[i].out[0] = '\0';
+		if (require_sync)
+			lb_elect_require_sync(w->v[i].e, "Node");
+	}
+}
+
+static void world_free(struct world *w)
+{
+	for (int i = 0; i < NODES; i++)
+		lb_elect_free(w->v[i].e);
+}
+
+/* Feeds one line to every view, then runs one election round in each. */
+static int feed(struct world *w, const char *text)
+{
+	json_error_t jerr;
+	json_t *line = json_loads(text, 0, &jerr);
+	if (!line) {
+		printf("# bad test line: %s\n", jerr.text);
+		return -1;
+	}
+	int rc = 0;
+	for (int i = 0; i < NODES; i++) {
+		struct lb_err err;
+		w->v[i].out[0] = '\0';
+		if (lb_elect_handle(w->v[i].e, line, &err) < 0) {
+			printf("# %s\n", err.msg);
+			rc = -1;
+		}
+		lb_elect_update(w->v[i].e, collect, &w->v[i], &err);
+	}
+	json_decref(line);
+	return rc;
+}
+
+static void node(struct world *w, const char *name, const char *ready, const char *netun,
+		 const char *labels)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 "{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"Node\",\"metadata\":{\"name\":\"%s\","
+		 "\"labels\":%s},\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"%s\"},"
+		 "{\"type\":\"NetworkUnavailable\",\"status\":\"%s\"}],\"addresses\":[{\"type\":"
+		 "\"InternalIP\",\"address\":\"192.0.2.%d\"}]}}}",
+		 name, labels ? labels : "{}", ready, netun, 21 + (name[5] - 'a'));
+	feed(w, buf);
+}
+
+static void all_nodes(struct world *w)
+{
+	for (int i = 0; i < NODES; i++) {
+		char labels[64];
+		snprintf(labels, sizeof(labels), "{\"zone\":\"%c\"}", names[i][5]);
+		node(w, names[i], "True", "False", labels);
+	}
+}
+
+static void service(struct world *w, const char *name, const char *ip, const char *policy,
+		    const char *labels)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 "{\"type\":\"ADDED\",\"object\":{\"kind\":\"Service\",\"metadata\":{\"namespace\":"
+		 "\"default\",\"name\":\"%s\",\"labels\":%s,\"annotations\":{\"metallb.io/"
+		 "ip-allocated-from-pool\":\"pool1\"}},\"spec\":{\"type\":\"LoadBalancer\","
+		 "\"externalTrafficPolicy\":\"%s\"},\"status\":{\"loadBalancer\":{\"ingress\":"
+		 "[{\"ip\":\"%s\"}]}}}}",
+		 name, labels ? labels : "{}", policy, ip);
+	feed(w, buf);
+}
+
+static void l2adv(struct world *w, const char *spec)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 "{\"type\":\"ADDED\",\"object\":{\"kind\":\"L2Advertisement\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"l2\"},\"spec\":%s}}",
+		 spec);
+	feed(w, buf);
+}
+
+/* Which views announce ip over l2: their indices as a string, e.g. "1". */
+static const char *l2_owners(struct world *w, const char *ip, char *buf)
+{
+	char want[128];
+	snprintf(want, sizeof(want), "ANNOUNCE %s l2", ip);
+	size_t n = 0;
+	for (int i = 0; i < NODES; i++) {
+		if (strstr(w->v[i].out, want))
+			buf[n++] = (char)('0' + i);
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static int owner_index(struct world *w, const char *ip)
+{
+	const char *o = lb_elect_l2_owner(w->v[0].e, ip);
+	for (int i = 0; o && i < NODES; i++) {
+		if (!strcmp(o, names[i]))
+			return i;
+	}
+	return -1;
+}
+
+static void test_l2_one_owner_and_agreement(struct tap *t)
+{
+	struct world w;
+	world_init(&w, 0);
+	all_nodes(&w);
+	l2adv(&w, "{}");
+	service(&w, "web", "192.0.2.10", "Cluster", NULL);
+	char buf[8];
+	const char *owners = l2_owners(&w, "192.0.2.10", buf);
+	tap_is_int(t, strlen(owners), 1, "exactly one node announces the address over l2");
+	int o = owner_index(&w, "192.0.2.10");
+	tap_ok(t, o >= 0 && owners[0] == '0' + o, "the announcer is the computed owner");
+	for (int i = 1; i < NODES; i++)
+		tap_is_str(t, lb_elect_l2_owner(w.v[i].e, "192.0.2.10"),
+			   lb_elect_l2_owner(w.v[0].e, "192.0.2.10"),
+			   "view of %s elects the same owner", names[i]);
+	/* The owner is the eligible node of lowest rank. */
+	int best = 0;
+	for (int i = 1; i < NODES; i++) {
+		if (lb_elect_l2_rank(names[i], "192.0.2.10") < lb_elect_l2_rank(names[best], "192.0.2.10"))
+			best = i;
+	}
+	tap_is_int(t, o, best, "the owner has the lowest FNV-1a rank");
+	tap_ok(t, lb_elect_l2_rank("node-a", "192.0.2.10") != lb_elect_l2_rank("node-a", "192.0.2.11"),
+	       "the rank depends on the address");
+	tap_ok(t, lb_elect_l2_rank("node-a", "192.0.2.10") == 0xf3643cea4a74cfb6ull,
+	       "the rank is FNV-1a 64 + fmix64 of \"node-a#192.0.2.10\", the same on every host");
+
+	/* Spread: over many addresses, every node owns some. */
+	int owned[NODES] = {0};
+	for (int k = 0; k < 60; k++) {
+		char ip[32], name[32];
+		snprintf(ip, sizeof(ip), "198.51.100.%d", k + 1);
+		snprintf(name, sizeof(name), "svc%d", k);
+		service(&w, name, ip, "Cluster", NULL);
+		int i = owner_index(&w, ip);
+		if (i >= 0)
+			owned[i]++;
+	}
+	tap_ok(t, owned[0] && owned[1] && owned[2], "addresses spread over all nodes (%d/%d/%d)",
+	       owned[0], owned[1], owned[2]);
+	world_free(&w);
+}
+
+static void test_failover(struct tap *t, const char *how)
+{
+	struct world w;
+	world_init(&w, 0);
+	all_nodes(&w);
+	l2adv(&w, "{\"interfaces\":[\"eth0\"]}");
+	service(&w, "web", "192.0.2.10", "Cluster", NULL);
+	int o = owner_index(&w, "192.0.2.10");
+	tap_ok(t, o >= 0, "%s: an owner before", how);
+	if (o < 0) {
+		world_free(&w);
+		return;
+	}
+	if (!strcmp(how, "NotReady")) {
+		node(&w, names[o], "False", "False", NULL);
+	} else if (!strcmp(how, "NetworkUnavailable")) {
+		node(&w, names[o], "True", "True", NULL);
+	} else if (!strcmp(how, "excluded")) {
+		node(&w, names[o], "True", "False",
+		     "{\"node.kubernetes.io/exclude-from-external-load-balancers\":\"\"}");
+	} else {
+		char buf[256];
+		snprintf(buf, sizeof(buf),
+			 "{\"type\":\"DOWN\",\"target\":\"tcp://192.0.2.%d:7472\",\"state\":\"DOWN\"}",
+			 21 + o);
+		feed(&w, buf);
+	}
+	tap_is_str(t, w.v[o].out, "WITHDRAW 192.0.2.10 l2 eth0;", "%s: the old owner withdraws",
+		   how);
+	char buf[8];
+	const char *now = l2_owners(&w, "192.0.2.10", buf);
+	tap_is_int(t, strlen(now), 1, "%s: exactly one other node announces", how);
+	tap_ok(t, now[0] != '0' + o, "%s: and it is not the old owner", how);
+	int n = owner_index(&w, "192.0.2.10");
+	for (int i = 0; i < NODES; i++)
+		tap_ok(t, owner_index(&w, "192.0.2.10") == n && n != o, "%s: view %d agrees", how, i);
+	if (!strcmp(how, "DOWN")) {
+		char line[256];
+		snprintf(line, sizeof(line),
+			 "{\"type\":\"UP\",\"target\":\"tcp://192.0.2.%d:7472\",\"state\":\"UP\"}",
+			 21 + o);
+		feed(&w, line);
+		tap_is_str(t, w.v[o].out, "ANNOUNCE 192.0.2.10 l2 eth0;",
+			   "UP again: the address goes back to its first owner");
+		tap_is_str(t, w.v[n].out, "WITHDRAW 192.0.2.10 l2 eth0;", "and the stand-in withdraws");
+	}
+	world_free(&w);
+}
+
+static void test_local_policy(struct tap *t)
+{
+	struct world w;
+	world_init(&w, 0);
+	all_nodes(&w);
+	l2adv(&w, "{}");
+	feed(&w, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"BGPAdvertisement\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"bgp\"},\"spec\":{}}}");
+	service(&w, "web", "192.0.2.10", "Local", NULL);
+	char buf[8];
+	tap_is_str(t, l2_owners(&w, "192.0.2.10", buf), "",
+		   "Local without endpoints: nobody announces over l2");
+	tap_ok(t, !strstr(w.v[0].out, "bgp") && !strstr(w.v[1].out, "bgp"),
+	       "nor over bgp");
+	feed(&w, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"EndpointSlice\",\"metadata\":"
+		 "{\"namespace\":\"default\",\"name\":\"web-x\",\"labels\":{\"kubernetes.io/"
+		 "service-name\":\"web\"}},\"endpoints\":[{\"nodeName\":\"node-c\",\"conditions\":"
+		 "{\"ready\":true}},{\"nodeName\":\"node-b\",\"conditions\":{\"ready\":false}},"
+		 "{\"nodeName\":\"node-a\"}]}}");
+	tap_is_str(t, lb_elect_l2_owner(w.v[1].e, "192.0.2.10"),
+		   lb_elect_l2_rank("node-a", "192.0.2.10") < lb_elect_l2_rank("node-c", "192.0.2.10")
+			   ? "node-a"
+			   : "node-c",
+		   "the owner is one of the nodes with a ready endpoint (ready absent = ready)");
+	tap_ok(t, strstr(w.v[2].e ? w.v[2].out : "", "ANNOUNCE 192.0.2.10 bgp") != NULL,
+	       "node-c (ready endpoint) announces over bgp");
+	tap_ok(t, strstr(w.v[0].out, "ANNOUNCE 192.0.2.10 bgp") != NULL,
+	       "node-a (endpoint without ready) announces over bgp");
+	tap_ok(t, !strstr(w.v[1].out, "bgp"), "node-b (endpoint not ready) does not");
+	feed(&w, "{\"type\":\"DELETED\",\"object\":{\"kind\":\"EndpointSlice\",\"metadata\":"
+		 "{\"namespace\":\"default\",\"name\":\"web-x\"}}}");
+	tap_ok(t, strstr(w.v[2].out, "WITHDRAW 192.0.2.10 bgp") != NULL,
+	       "endpoints gone: node-c withdraws");
+	/* A slice of a same-named Service elsewhere does not count. */
+	feed(&w, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"EndpointSlice\",\"metadata\":"
+		 "{\"namespace\":\"other\",\"name\":\"web-y\",\"labels\":{\"kubernetes.io/"
+		 "service-name\":\"web\"}},\"endpoints\":[{\"nodeName\":\"node-c\"}]}}");
+	tap_is_str(t, w.v[2].out, "", "a slice in another namespace changes nothing");
+	world_free(&w);
+}
+
+static void keep(void *ctx, json_t *line)
+{
+	json_array_append_new(ctx, line);
+}
+
+static void test_bgp(struct tap *t)
+{
+	struct world w;
+	world_init(&w, 0);
+	all_nodes(&w);
+	feed(&w, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"Community\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"c\"},\"spec\":{\"communities\":"
+		 "[{\"name\":\"no-export-ish\",\"value\":\"65535:65281\"},"
+		 "{\"name\":\"big\",\"value\":\"large:64512:1:2\"}]}}}");
+	feed(&w, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"BGPAdvertisement\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"bgp\"},\"spec\":{\"peers\":[\"r1\"],"
+		 "\"communities\":[\"no-export-ish\",\"big\",\"64512:7\"],\"localPref\":150,"
+		 "\"aggregationLength\":24,\"aggregationLengthV6\":64,\"nodeSelectors\":"
+		 "[{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":[\"a\",\"b\"]}]}]}}}");
+	service(&w, "web", "192.0.2.10", "Cluster", NULL);
+	tap_is_str(t, w.v[0].out, "ANNOUNCE 192.0.2.10 bgp;", "node-a announces over bgp");
+	tap_is_str(t, w.v[1].out, "ANNOUNCE 192.0.2.10 bgp;", "node-b too (ECMP)");
+	tap_is_str(t, w.v[2].out, "", "node-c is not selected by nodeSelectors");
+
+	/* The attributes on the line. */
+	struct lb_elect *e = lb_elect_new("node-a");
+	json_t *lines = json_array();
+	const char *evs[] = {
+		"{\"type\":\"ADDED\",\"object\":{\"kind\":\"Node\",\"metadata\":{\"name\":\"node-a\"},"
+		"\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}}",
+		"{\"type\":\"ADDED\",\"object\":{\"kind\":\"Community\",\"metadata\":{\"name\":\"c\"},"
+		"\"spec\":{\"communities\":[{\"name\":\"big\",\"value\":\"large:64512:1:2\"}]}}}",
+		"{\"type\":\"ADDED\",\"object\":{\"kind\":\"BGPAdvertisement\",\"metadata\":{\"name\":"
+		"\"b\"},\"spec\":{\"peers\":[\"r1\"],\"communities\":[\"big\",\"64512:7\"],"
+		"\"localPref\":150,\"aggregationLength\":24,\"aggregationLengthV6\":64}}}",
+		"{\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},\"spec\":{\"type\":"
+		"\"LoadBalancer\"},\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":"
+		"\"2001:db8::10\"}]}}}",
+	};
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		json_t *l = json_loads(evs[i], 0, NULL);
+		struct lb_err err;
+		lb_elect_handle(e, l, &err);
+		json_decref(l);
+	}
+	struct lb_err err;
+	lb_elect_update(e, keep, lines, &err);
+	char *got = json_dumps(json_array_get(lines, 0), JSON_COMPACT);
+	tap_is_str(t, got,
+		   "{\"type\":\"ANNOUNCE\",\"ip\":\"2001:db8::10\",\"via\":\"bgp\",\"peers\":"
+		   "[\"r1\"],\"communities\":[\"64512:7\"],\"largeCommunities\":[\"64512:1:2\"],"
+		   "\"localPref\":150,\"aggregationLength\":64}",
+		   "bgp line: peers, named community resolved, large split out, v6 aggregation");
+	free(got);
+	tap_is_int(t, json_array_size(lines), 1, "one line for one address");
+	lb_elect_free(e);
+	json_decref(lines);
+	world_free(&w);
+}
+
+static void test_selectors(struct tap *t)
+{
+	struct world w;
+	world_init(&w, 0);
+	all_nodes(&w);
+	feed(&w, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"IPAddressPool\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"pool1\",\"labels\":{\"tier\":"
+		 "\"front\"}},\"spec\":{\"addresses\":[\"192.0.2.0/28\"]}}}");
+	/* Only node-b may announce; only Services labelled app=web; only
+	 * pools labelled tier=front. */
+	l2adv(&w, "{\"ipAddressPoolSelectors\":[{\"matchLabels\":{\"tier\":\"front\"}}],"
+		  "\"serviceSelectors\":[{\"matchLabels\":{\"app\":\"web\"}}],"
+		  "\"nodeSelectors\":[{\"matchLabels\":{\"zone\":\"b\"}}],"
+		  "\"interfaces\":[\"eth0\",\"eth1\"]}");
+	service(&w, "web", "192.0.2.10", "Cluster", "{\"app\":\"web\"}");
+	tap_is_str(t, w.v[1].out, "ANNOUNCE 192.0.2.10 l2 eth0;ANNOUNCE 192.0.2.10 l2 eth1;",
+		   "nodeSelectors: node-b owns it, on each of the advertisement's interfaces");
+	tap_is_str(t, w.v[0].out, "", "node-a is not selected");
+	service(&w, "db", "192.0.2.11", "Cluster", "{\"app\":\"db\"}");
+	tap_is_str(t, lb_elect_l2_owner(w.v[1].e, "192.0.2.11"), NULL,
+		   "serviceSelectors: a Service not selected is not announced");
+	feed(&w, "{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"IPAddressPool\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"pool1\",\"labels\":{\"tier\":"
+		 "\"back\"}},\"spec\":{\"addresses\":[\"192.0.2.0/28\"]}}}");
+	tap_is_str(t, w.v[1].out, "WITHDRAW 192.0.2.10 l2 eth0;WITHDRAW 192.0.2.10 l2 eth1;",
+		   "ipAddressPoolSelectors: the pool relabelled, the address is withdrawn");
+	l2adv(&w, "{\"ipAddressPools\":[\"pool2\"]}");
+	tap_is_str(t, w.v[0].out, "", "ipAddressPools naming another pool covers nothing");
+	l2adv(&w, "{\"ipAddressPools\":[\"pool1\"]}");
+	char buf[8];
+	tap_is_int(t, strlen(l2_owners(&w, "192.0.2.10", buf)) + strlen(l2_owners(&w, "192.0.2.11", buf)),
+		   2, "ipAddressPools naming the pool covers both Services, one owner each");
+	world_free(&w);
+}
+
+static void test_sync_and_errors(struct tap *t)
+{
+	struct world w;
+	world_init(&w, 1);
+	all_nodes(&w);
+	l2adv(&w, "{}");
+	service(&w, "web", "192.0.2.10", "Cluster", NULL);
+	char buf[64];
+	tap_is_str(t, l2_owners(&w, "192.0.2.10", buf), "", "nothing before SYNCED");
+	tap_is_str(t, lb_elect_awaiting(w.v[0].e, buf, sizeof(buf)), "Node", "awaiting Node");
+	feed(&w, "{\"type\":\"SYNCED\",\"kind\":\"Node\"}");
+	tap_is_int(t, strlen(l2_owners(&w, "192.0.2.10", buf)), 1, "SYNCED: one owner announces");
+	feed(&w, "{\"type\":\"DELETED\",\"object\":{\"kind\":\"Service\",\"metadata\":"
+		 "{\"namespace\":\"default\",\"name\":\"web\"}}}");
+	tap_is_int(t, strlen(l2_owners(&w, "192.0.2.10", buf)), 0, "Service deleted");
+	int withdrawn = 0;
+	for (int i = 0; i < NODES; i++)
+		withdrawn += !strcmp(w.v[i].out, "WITHDRAW 192.0.2.10 l2;");
+	tap_is_int(t, withdrawn, 1, "and its owner withdraws it");
+
+	struct lb_err err;
+	const char *bad[] = {"[]", "{}", "{\"type\":\"NOPE\"}", "{\"type\":\"ADDED\"}",
+			     "{\"type\":\"ADDED\",\"object\":{}}",
+			     "{\"type\":\"ADDED\",\"object\":{\"kind\":\"Node\"}}",
+			     "{\"type\":\"DOWN\"}", "{\"type\":\"SYNCED\"}"};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *l = json_loads(bad[i], JSON_DECODE_ANY, NULL);
+		tap_is_int(t, lb_elect_handle(w.v[0].e, l, &err), -1, "refused: %s (%s)", bad[i],
+			   err.msg);
+		json_decref(l);
+	}
+	json_t *l = json_loads("{\"type\":\"ADDED\",\"object\":{\"kind\":\"Pod\",\"metadata\":"
+			       "{\"name\":\"p\"}}}", 0, NULL);
+	tap_is_int(t, lb_elect_handle(w.v[0].e, l, &err), 0, "other kinds are ignored");
+	json_decref(l);
+	world_free(&w);
+}
+
+int main(void)
+{
+	struct tap t = {0, 0};
+	test_l2_one_owner_and_agreement(&t);
+	test_failover(&t, "NotReady");
+	test_failover(&t, "NetworkUnavailable");
+	test_failover(&t, "excluded");
+	test_failover(&t, "DOWN");
+	test_local_policy(&t);
+	test_bgp(&t);
+	test_selectors(&t);
+	test_sync_and_errors(&t);
+	return tap_done(&t);
+}
