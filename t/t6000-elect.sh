@@ -39,13 +39,21 @@ test_expect_success 'nothing is announced before every kind has SYNCED' '
 	grep "before SYNCED from: Service" err
 '
 
+# The steps below must reach lb-elect as separate reads (it elects once per
+# batch read), so each is sent only after the previous one's output shows.
 test_expect_success 'the owner goes NotReady: it withdraws, the other node takes over' '
-	for n in node-a node-b; do
-		{ cat "$cluster"; sleep 0.3; notready $owner; } |
-			lb-elect --node $n >fo.$n || return 1
-	done &&
+	mkfifo in.owner &&
+	test_bg owner sh -c "lb-elect --node $owner <in.owner >fo.$owner" &&
+	exec 8>in.owner &&
+	cat "$cluster" >&8 &&
+	test_wait_for "grep -q ANNOUNCE fo.$owner" 10 &&
+	notready $owner >&8 &&
+	exec 8>&- &&
+	test_wait_for "grep -q WITHDRAW fo.$owner" 10 &&
 	grep -F "{\"type\":\"ANNOUNCE\",\"ip\":\"192.0.2.10\",\"via\":\"l2\",\"interface\":\"eth0\"}" fo.$owner &&
 	grep -F "{\"type\":\"WITHDRAW\",\"ip\":\"192.0.2.10\",\"via\":\"l2\",\"interface\":\"eth0\"}" fo.$owner &&
+	# Read at once or apart, the other node ends up announcing, never withdrawing.
+	{ cat "$cluster"; notready $owner; } | lb-elect --node $other >fo.$other &&
 	grep -F "{\"type\":\"ANNOUNCE\",\"ip\":\"192.0.2.10\",\"via\":\"l2\"" fo.$other &&
 	! grep WITHDRAW fo.$other
 '
@@ -53,8 +61,15 @@ test_expect_success 'the owner goes NotReady: it withdraws, the other node takes
 test_expect_success 'lb-probe reports the owner DOWN: same takeover; UP gives it back' '
 	down="{\"type\":\"DOWN\",\"target\":\"tcp://$owner_ip:7472\",\"state\":\"DOWN\",\"reason\":\"timeout\"}" &&
 	up="{\"type\":\"UP\",\"target\":\"tcp://$owner_ip:7472\",\"state\":\"UP\"}" &&
-	{ cat "$cluster"; sleep 0.3; echo "$down"; sleep 0.3; echo "$up"; } |
-		lb-elect --node $other --text >probe.out &&
+	mkfifo in.probe &&
+	test_bg probe sh -c "lb-elect --node $other --text <in.probe >probe.out" &&
+	exec 8>in.probe &&
+	cat "$cluster" >&8 &&
+	echo "$down" >&8 &&
+	test_wait_for "grep -q \"^ANNOUNCE 192.0.2.10\" probe.out" 10 &&
+	echo "$up" >&8 &&
+	exec 8>&- &&
+	test_wait_for "grep -q \"^WITHDRAW 192.0.2.10\" probe.out" 10 &&
 	grep -v 203.0.113.10 probe.out >l2.out &&
 	cat >expect <<-\EOF &&
 	ANNOUNCE 192.0.2.10 via=l2 interface=eth0
