@@ -1256,7 +1256,7 @@ int main(int argc, const char **argv)
 		{"restart-state", 0, POPT_ARG_STRING, &o->restart_state, 0,
 		 "file recording a planned restart (SIGUSR2) for the next start", "FILE"},
 		{"bfd", 0, POPT_ARG_NONE, &o->bfd, 0,
-		 "run a BFD session with each IPv4 peer (RFC 5880/5881)", NULL},
+		 "run a BFD session with each peer (RFC 5880/5881)", NULL},
 		{"bfd-interval", 0, POPT_ARG_INT, &o->bfd_interval, 0,
 		 "BFD transmit and receive interval, milliseconds (300)", "MS"},
 		{"bfd-multiplier", 0, POPT_ARG_INT, &o->bfd_multiplier, 0,
