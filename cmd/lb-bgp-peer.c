@@ -52,7 +52,7 @@ struct opts {
 	char *asn, *peer_asn, *router_id, *source, *md5, *config, *prefixes_from;
 	char *shutdown_msg, *restart_state;
 	int port, passive, hold_time, ttl, connect_retry, agg4, agg6;
-	int graceful_restart, gr_time;
+	int graceful_restart, gr_time, no_link_local;
 	int bfd, bfd_interval, bfd_multiplier;
 	struct lb_addr next_hop, next_hop6;
 	struct lb_bgp_adjout_attrs attrs;
@@ -804,6 +804,7 @@ static void setup(struct run *r)
 	pc.passive = o->passive;
 	pc.next_hop = o->next_hop;
 	pc.next_hop6 = o->next_hop6;
+	pc.no_link_local = o->no_link_local;
 	pc.md5_password = o->md5;
 	if (o->md5 && (!*o->md5 || strlen(o->md5) > TCP_MD5SIG_MAXKEYLEN))
 		lb_cli_usage_error(&r->cli, "--md5-password: from 1 to %d bytes (RFC 2385, Linux)",
@@ -1236,6 +1237,8 @@ int main(int argc, const char **argv)
 		 "seconds between connection attempts (5)", "SECONDS"},
 		{"next-hop", 0, POPT_ARG_STRING, NULL, OPT_NEXT_HOP,
 		 "next hop of one family (default: the session's local address)", "ADDR"},
+		{"no-link-local-next-hop", 0, POPT_ARG_NONE, &o->no_link_local, 0,
+		 "never add the link-local address to an IPv6 next hop (RFC 2545)", NULL},
 		{"local-pref", 0, POPT_ARG_STRING, NULL, OPT_LOCAL_PREF, "LOCAL_PREF (iBGP)", "N"},
 		{"med", 0, POPT_ARG_STRING, NULL, OPT_MED, "MULTI_EXIT_DISC", "N"},
 		{"community", 0, POPT_ARG_STRING, NULL, OPT_COMMUNITY,

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -210,6 +211,9 @@ static void adjout_session(const struct lb_bgp_peer *p, struct lb_bgp_adjout_ses
 		s->next_hop = p->local;
 	if (s->next_hop6.family != LB_AF_INET6 && p->local.family == LB_AF_INET6)
 		s->next_hop6 = p->local;
+	/* The link-local address belongs with our own global one only. */
+	if (p->local_ll.family && !p->cfg.no_link_local && lb_addr_eq(&s->next_hop6, &p->local))
+		s->next_hop6_ll = p->local_ll;
 	s->ipv4 = p->sess.mp_ipv4;
 	s->ipv6 = p->sess.mp_ipv6;
 }
@@ -632,6 +636,48 @@ void lb_bgp_addr_unmap(struct lb_addr *a)
 	}
 }
 
+static bool is_link_local(const struct lb_addr *a)
+{
+	return a->family == LB_AF_INET6 && a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
+}
+
+/* RFC 2545 §3: the IPv6 next hop carries our link-local address too when
+ * the peer shares a link with the global one: when the interface that
+ * holds the session's local address has a prefix covering the peer. */
+static void find_link_local(struct lb_bgp_peer *p)
+{
+	memset(&p->local_ll, 0, sizeof(p->local_ll));
+	if (p->local.family != LB_AF_INET6 || is_link_local(&p->local) ||
+	    p->cfg.addr.family != LB_AF_INET6)
+		return;
+	struct ifaddrs *ifs;
+	if (getifaddrs(&ifs) < 0)
+		return;
+	const char *ifname = NULL;
+	for (struct ifaddrs *i = ifs; i && !ifname; i = i->ifa_next) {
+		struct lb_addr a, mask;
+		if (!i->ifa_addr || !i->ifa_netmask || i->ifa_addr->sa_family != AF_INET6 ||
+		    lb_addr_from_sockaddr(i->ifa_addr, &a) < 0 || !lb_addr_eq(&a, &p->local) ||
+		    lb_addr_from_sockaddr(i->ifa_netmask, &mask) < 0)
+			continue;
+		bool on_link = true;
+		for (size_t k = 0; k < 16; k++)
+			on_link &= ((a.b[k] ^ p->cfg.addr.b[k]) & mask.b[k]) == 0;
+		if (on_link)
+			ifname = i->ifa_name;
+	}
+	for (struct ifaddrs *i = ifs; i && ifname; i = i->ifa_next) {
+		struct lb_addr a;
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET6 &&
+		    !strcmp(i->ifa_name, ifname) && lb_addr_from_sockaddr(i->ifa_addr, &a) == 0 &&
+		    is_link_local(&a)) {
+			p->local_ll = a;
+			break;
+		}
+	}
+	freeifaddrs(ifs);
+}
+
 static void connected(struct lb_bgp_peer *p, uint64_t now)
 {
 	struct sockaddr_storage ss;
@@ -641,6 +687,7 @@ static void connected(struct lb_bgp_peer *p, uint64_t now)
 	if (getsockname(p->fd, (struct sockaddr *)&ss, &sl) == 0)
 		lb_addr_from_sockaddr((struct sockaddr *)&ss, &p->local);
 	lb_bgp_addr_unmap(&p->local);
+	find_link_local(p);
 	struct lb_bgp_fsm_event ev = {.type = LB_BGP_EV_TCP_CONNECTED};
 	fsm_event(p, &ev, now, 0);
 }
@@ -736,6 +783,7 @@ static void swap_conn(struct lb_bgp_peer *a, struct lb_bgp_peer *b)
 	SWAP(fsm);
 	SWAP(sess);
 	SWAP(local);
+	SWAP(local_ll);
 	SWAP(peer_id);
 	SWAP(incoming);
 	SWAP(eor_pending);

@@ -41,6 +41,7 @@ struct lb_bgp_peer_config {
 	/* Next hops; family 0: the local address of the connection when it is
 	 * of that family, else routes of that family are not sent. */
 	struct lb_addr next_hop, next_hop6;
+	bool no_link_local;       /* never add our link-local address (RFC 2545 §3) */
 	const char *md5_password; /* RFC 2385; NULL: none */
 	int ttl;                  /* eBGP multihop; 0: the kernel default (1 hop for eBGP is not forced) */
 	bool graceful_restart;    /* RFC 4724 as restarting speaker */
@@ -79,6 +80,8 @@ struct lb_bgp_peer {
 	bool eor_pending; /* End-of-RIB goes after the initial table */
 	struct lb_bgp_session sess; /* what the OPEN exchange settled */
 	struct lb_addr local;       /* local address of the connection */
+	struct lb_addr local_ll;    /* link-local address of its interface when the peer
+				     * is on that link (RFC 2545 §3); family 0 otherwise */
 	uint32_t peer_id;
 	uint32_t as_path[1];
 	struct lb_bgp_peer_stats stats;
