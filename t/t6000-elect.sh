@@ -247,6 +247,18 @@ test_expect_success CURL 'speakers watch each other: lb-probe on the owner'"'"'s
 	exec 8>&- 9>&-
 '
 
+test_expect_success '--health-listen: a malformed spec is a usage error, a port in use exit 3' '
+	test_expect_code 2 lb-elect --node a --health-listen 2001:db8::1:80 </dev/null 2>err &&
+	grep "brackets" err &&
+	mkfifo in.busy &&
+	test_bg busy sh -c "lb-elect --node a -v --health-listen 127.0.0.1:0 <in.busy" &&
+	exec 8>in.busy &&
+	test_wait_for "test -n \"\$(health_port busy.err)\"" 10 &&
+	test_expect_code 3 lb-elect --node a --health-listen 127.0.0.1:$(health_port busy.err) </dev/null 2>err &&
+	grep -i "in use" err &&
+	exec 8>&-
+'
+
 test_expect_success '--node is required' '
 	test_expect_code 2 lb-elect </dev/null 2>err &&
 	grep -- "--node" err
