@@ -257,9 +257,10 @@ static int announce_static(struct run *r, const struct lb_prefix *pfx, struct lb
 static void sync_prefix_at(struct run *r, struct slot *s, const struct lb_prefix *pfx)
 {
 	struct lb_err err;
-	const struct lb_bgp_vip *vip = lb_bgp_vips_choose(&r->vips, pfx, s->name, s->p.name);
-	int rc = vip ? lb_bgp_peer_announce(&s->p, pfx, &vip->attrs, &err)
-		     : lb_bgp_peer_withdraw(&s->p, pfx, &err);
+	struct lb_bgp_adjout_attrs attrs;
+	int rc = lb_bgp_vips_choose(&r->vips, pfx, s->name, s->p.name, &attrs)
+			 ? lb_bgp_peer_announce(&s->p, pfx, &attrs, &err)
+			 : lb_bgp_peer_withdraw(&s->p, pfx, &err);
 	if (rc < 0)
 		lb_errorx(&r->cli.log, "neighbor %s: %s", s->p.name, err.msg);
 }
@@ -373,16 +374,23 @@ static int handle_vip(struct run *r, const char *type, const json_t *ev, struct 
 {
 	const char *via = json_string_value(json_object_get(ev, "via"));
 	const char *ipstr = json_string_value(json_object_get(ev, "ip"));
+	const json_t *advj = json_object_get(ev, "advertisement");
+	const char *adv = json_string_value(advj);
 	if (via && strcmp(via, "bgp"))
 		return 0; /* e.g. "l2", for lb-arp-announce */
 	if (!ipstr)
 		return lb_err_set(err, "%s without \"ip\"", type);
+	if (advj && !adv)
+		return lb_err_set(err, "advertisement: not a string");
 	struct lb_addr ip;
 	struct lb_prefix p, gone;
 	if (lb_addr_parse(ipstr, &ip, err) < 0)
 		return -1;
 	if (!strcmp(type, "WITHDRAW")) {
-		if (lb_bgp_vips_remove(&r->vips, &ip, &gone))
+		/* With an advertisement only its own entry goes (lb-elect(8));
+		 * without, every entry of the address, as an operator who
+		 * types it means. */
+		while (lb_bgp_vips_remove(&r->vips, &ip, adv, &gone))
 			sync_prefix(r, &gone);
 		return 0;
 	}
@@ -404,7 +412,7 @@ static int handle_vip(struct run *r, const char *type, const json_t *ev, struct 
 		return -1;
 	bool moved;
 	cover(&ip, agg4, agg6, &p);
-	if (lb_bgp_vips_set(&r->vips, &ip, &p, &attrs, json_object_get(ev, "peers"), &moved, &gone,
+	if (lb_bgp_vips_set(&r->vips, &ip, adv, &p, &attrs, json_object_get(ev, "peers"), &moved, &gone,
 			    err) < 0)
 		return -1;
 	if (moved)

@@ -13,6 +13,14 @@ static bool pfx_eq(const struct lb_prefix *a, const struct lb_prefix *b)
 	return a->len == b->len && lb_addr_eq(&a->addr, &b->addr);
 }
 
+/* A lookup key of by_ip; adv NULL matches every advertisement of ip. The
+ * hash is the address's only, so all entries of one address are found
+ * together. */
+struct vip_key {
+	const struct lb_addr *ip;
+	const char *adv;
+};
+
 static uint64_t ip_hash_entry(const void *e)
 {
 	return lb_addr_hash(&((const struct lb_bgp_vip *)e)->ip);
@@ -20,12 +28,14 @@ static uint64_t ip_hash_entry(const void *e)
 
 static uint64_t ip_hash_key(const void *k)
 {
-	return lb_addr_hash(k);
+	return lb_addr_hash(((const struct vip_key *)k)->ip);
 }
 
 static int ip_matches(const void *e, const void *k)
 {
-	return lb_addr_eq(&((const struct lb_bgp_vip *)e)->ip, k);
+	const struct lb_bgp_vip *vip = e;
+	const struct vip_key *key = k;
+	return lb_addr_eq(&vip->ip, key->ip) && (!key->adv || !strcmp(vip->adv, key->adv));
 }
 
 static uint64_t pfx_hash_entry(const void *e)
@@ -57,6 +67,7 @@ static void vip_free(void *ctx, void *e)
 	(void)ctx;
 	struct lb_bgp_vip *vip = e;
 	json_decref(vip->peers);
+	free(vip->adv);
 	free(vip);
 }
 
@@ -72,7 +83,8 @@ size_t lb_bgp_vips_count(const struct lb_bgp_vips *v)
 	return v->by_ip.count;
 }
 
-int lb_bgp_vips_set(struct lb_bgp_vips *v, const struct lb_addr *ip, const struct lb_prefix *pfx,
+int lb_bgp_vips_set(struct lb_bgp_vips *v, const struct lb_addr *ip, const char *adv,
+		    const struct lb_prefix *pfx,
 		    const struct lb_bgp_adjout_attrs *attrs, json_t *peers, bool *moved,
 		    struct lb_prefix *old_pfx, struct lb_err *err)
 {
@@ -89,7 +101,10 @@ int lb_bgp_vips_set(struct lb_bgp_vips *v, const struct lb_addr *ip, const struc
 	}
 	if (!lb_prefix_contains(pfx, ip))
 		return lb_err_set(err, "the prefix does not cover the address");
-	struct lb_bgp_vip *vip = lb_hset_find(&v->by_ip, ip);
+	if (!adv)
+		adv = "";
+	struct vip_key key = {ip, adv};
+	struct lb_bgp_vip *vip = lb_hset_find(&v->by_ip, &key);
 	if (vip) {
 		if (!pfx_eq(&vip->pfx, pfx)) {
 			/* Re-filed under its new prefix. */
@@ -98,24 +113,26 @@ int lb_bgp_vips_set(struct lb_bgp_vips *v, const struct lb_addr *ip, const struc
 			*old_pfx = vip->pfx;
 			vip->pfx = *pfx;
 			if (lb_hset_add(&v->by_pfx, vip) < 0) {
-				lb_hset_remove(&v->by_ip, ip, vip);
+				lb_hset_remove(&v->by_ip, &key, vip);
 				vip_free(NULL, vip);
 				return lb_err_set(err, "out of memory");
 			}
 		}
 	} else {
 		vip = calloc(1, sizeof(*vip));
-		if (!vip)
-			return lb_err_set(err, "out of memory");
-		vip->ip = *ip;
-		vip->pfx = *pfx;
-		if (lb_hset_add(&v->by_ip, vip) < 0) {
+		if (!vip || !(vip->adv = strdup(adv))) {
 			free(vip);
 			return lb_err_set(err, "out of memory");
 		}
+		vip->ip = *ip;
+		vip->pfx = *pfx;
+		if (lb_hset_add(&v->by_ip, vip) < 0) {
+			vip_free(NULL, vip);
+			return lb_err_set(err, "out of memory");
+		}
 		if (lb_hset_add(&v->by_pfx, vip) < 0) {
-			lb_hset_remove(&v->by_ip, ip, vip);
-			free(vip);
+			lb_hset_remove(&v->by_ip, &key, vip);
+			vip_free(NULL, vip);
 			return lb_err_set(err, "out of memory");
 		}
 	}
@@ -126,13 +143,15 @@ int lb_bgp_vips_set(struct lb_bgp_vips *v, const struct lb_addr *ip, const struc
 	return 0;
 }
 
-int lb_bgp_vips_remove(struct lb_bgp_vips *v, const struct lb_addr *ip, struct lb_prefix *pfx)
+int lb_bgp_vips_remove(struct lb_bgp_vips *v, const struct lb_addr *ip, const char *adv,
+		       struct lb_prefix *pfx)
 {
-	struct lb_bgp_vip *vip = lb_hset_find(&v->by_ip, ip);
+	struct vip_key key = {ip, adv};
+	struct lb_bgp_vip *vip = lb_hset_find(&v->by_ip, &key);
 	if (!vip)
 		return 0;
 	*pfx = vip->pfx;
-	lb_hset_remove(&v->by_ip, ip, vip);
+	lb_hset_remove(&v->by_ip, &key, vip);
 	lb_hset_remove(&v->by_pfx, &vip->pfx, vip);
 	vip_free(NULL, vip);
 	return 1;
@@ -152,18 +171,82 @@ bool lb_bgp_vip_selects(const struct lb_bgp_vip *vip, const char *name, const ch
 	return false;
 }
 
-const struct lb_bgp_vip *lb_bgp_vips_choose(const struct lb_bgp_vips *v,
-					    const struct lb_prefix *pfx, const char *name,
-					    const char *addr)
+/* The order that makes the choice the same in every run. */
+static int key_cmp(const struct lb_bgp_vip *a, const struct lb_bgp_vip *b)
+{
+	int c = lb_addr_cmp(&a->ip, &b->ip);
+	return c ? c : strcmp(a->adv, b->adv);
+}
+
+static int large_cmp(const struct lb_bgp_large_community *a,
+		     const struct lb_bgp_large_community *b)
+{
+	if (a->global != b->global)
+		return a->global < b->global ? -1 : 1;
+	if (a->local1 != b->local1)
+		return a->local1 < b->local1 ? -1 : 1;
+	if (a->local2 != b->local2)
+		return a->local2 < b->local2 ? -1 : 1;
+	return 0;
+}
+
+/* Inserts c into the sorted set a of *n values, at most
+ * LB_BGP_ADJOUT_MAX_COMMUNITIES: a full set keeps its lowest values, so the
+ * result does not depend on the order the entries are visited in. */
+static void community_add(uint32_t *a, size_t *n, uint32_t c)
+{
+	size_t i = 0;
+	while (i < *n && a[i] < c)
+		i++;
+	if ((i < *n && a[i] == c) || i == LB_BGP_ADJOUT_MAX_COMMUNITIES)
+		return;
+	size_t keep = *n < LB_BGP_ADJOUT_MAX_COMMUNITIES ? *n : *n - 1;
+	memmove(&a[i + 1], &a[i], (keep - i) * sizeof(*a));
+	a[i] = c;
+	*n = keep + 1;
+}
+
+static void large_add(struct lb_bgp_large_community *a, size_t *n,
+		      const struct lb_bgp_large_community *c)
+{
+	size_t i = 0;
+	while (i < *n && large_cmp(&a[i], c) < 0)
+		i++;
+	if ((i < *n && !large_cmp(&a[i], c)) || i == LB_BGP_ADJOUT_MAX_COMMUNITIES)
+		return;
+	size_t keep = *n < LB_BGP_ADJOUT_MAX_COMMUNITIES ? *n : *n - 1;
+	memmove(&a[i + 1], &a[i], (keep - i) * sizeof(*a));
+	a[i] = *c;
+	*n = keep + 1;
+}
+
+bool lb_bgp_vips_choose(const struct lb_bgp_vips *v, const struct lb_prefix *pfx,
+			const char *name, const char *addr, struct lb_bgp_adjout_attrs *out)
 {
 	struct lb_hset_iter it;
 	const struct lb_bgp_vip *best = NULL;
+	uint32_t comm[LB_BGP_ADJOUT_MAX_COMMUNITIES];
+	struct lb_bgp_large_community large[LB_BGP_ADJOUT_MAX_COMMUNITIES];
+	size_t n_comm = 0, n_large = 0;
 	for (const struct lb_bgp_vip *vip = lb_hset_first(&v->by_pfx, pfx, &it); vip;
-	     vip = lb_hset_next(&v->by_pfx, pfx, &it))
-		if (lb_bgp_vip_selects(vip, name, addr) &&
-		    (!best || lb_addr_cmp(&vip->ip, &best->ip) < 0))
+	     vip = lb_hset_next(&v->by_pfx, pfx, &it)) {
+		if (!lb_bgp_vip_selects(vip, name, addr))
+			continue;
+		if (!best || key_cmp(vip, best) < 0)
 			best = vip;
-	return best;
+		for (size_t i = 0; i < vip->attrs.n_communities; i++)
+			community_add(comm, &n_comm, vip->attrs.communities[i]);
+		for (size_t i = 0; i < vip->attrs.n_large; i++)
+			large_add(large, &n_large, &vip->attrs.large[i]);
+	}
+	if (!best)
+		return false;
+	*out = best->attrs;
+	memcpy(out->communities, comm, n_comm * sizeof(*comm));
+	out->n_communities = n_comm;
+	memcpy(out->large, large, n_large * sizeof(*large));
+	out->n_large = n_large;
+	return true;
 }
 
 struct each_ctx {
