@@ -90,12 +90,12 @@ fi
 sv_fifo alloc.in
 sv_fifo apply.in
 # shellcheck disable=SC2086 # $common is a list of words
-sv_stage watch - alloc.in TERM lb-watch $common "$@" --trim services ipaddresspools namespaces
+sv_stage watch - alloc.in lb-watch $common "$@" --trim services ipaddresspools namespaces
 # shellcheck disable=SC2086
-sv_stage alloc alloc.in apply.in TERM lb-alloc $common --json ${opt_class:+--class "$opt_class"}
+sv_stage alloc alloc.in apply.in lb-alloc $common --json ${opt_class:+--class "$opt_class"}
 [ -z "$opt_lease" ] || set -- "$@" --lease "$opt_lease" ${opt_identity:+--identity "$opt_identity"}
 # shellcheck disable=SC2086
-sv_stage apply apply.in - TERM lb-watch $common --apply "$@" ${opt_class:+--class "$opt_class"}
+sv_stage apply apply.in - lb-watch $common --apply "$@" ${opt_class:+--class "$opt_class"}
 
 sv_info "supervising watch | alloc | apply (run directory $sv_run)"
 sv_main

@@ -113,14 +113,12 @@ sv_fifo () {
 	sv_fifos="$sv_fifos $1"
 }
 
-# sv_stage NAME IN OUT STOPSIG CMD [ARG...]: declares a stage reading IN and
+# sv_stage NAME IN OUT CMD [ARG...]: declares a stage reading IN and
 # writing OUT (FIFO names in the run directory, or - for /dev/null and for
-# the script's standard output). STOPSIG is the signal that stops it for a
-# restart (TERM; lb-bgp-peer takes USR2, a restart without NOTIFICATION
-# that graceful-restart routers ride through); a shutdown always sends TERM.
+# the script's standard output).
 sv_stage () {
-	sv_n_=$1 sv_i_=$2 sv_o_=$3 sv_s_=$4
-	shift 4
+	sv_n_=$1 sv_i_=$2 sv_o_=$3
+	shift 3
 	command -v "$1" >/dev/null 2>&1 || sv_fatal 3 "$1: not found (PATH=$PATH)"
 	sv_c_=exec
 	for sv_a_ in "$@"; do
@@ -133,7 +131,7 @@ sv_stage () {
 		sv_c_="$sv_c_ <\"\$sv_run/$sv_i_\""
 	fi
 	[ "$sv_o_" = - ] || sv_c_="$sv_c_ >\"\$sv_run/$sv_o_\""
-	eval "sv_cmd_$sv_n_=\$sv_c_ sv_stopsig_$sv_n_=\$sv_s_ sv_pid_$sv_n_="
+	eval "sv_cmd_$sv_n_=\$sv_c_ sv_pid_$sv_n_="
 	sv_stages="$sv_stages $sv_n_"
 }
 
@@ -210,13 +208,11 @@ sv_timer_start () {
 	sv_timer=$!
 }
 
-# sv_signal_all SIG [USE_STOPSIG]: SIG to every running stage, by PID.
+# sv_signal_all SIG: SIG to every running stage, by PID.
 sv_signal_all () {
 	for sv_n_ in $sv_stages; do
-		eval "sv_p_=\$sv_pid_$sv_n_ sv_s_=\$sv_stopsig_$sv_n_"
-		[ -n "$sv_p_" ] || continue
-		[ -n "$2" ] || sv_s_=$1
-		kill -s "$sv_s_" "$sv_p_" 2>/dev/null
+		eval "sv_p_=\$sv_pid_$sv_n_"
+		[ -z "$sv_p_" ] || kill -s "$1" "$sv_p_" 2>/dev/null
 	done
 }
 
@@ -227,7 +223,7 @@ sv_stop () {
 	if [ $(($(date +%s) - sv_started)) -ge "$sv_stable" ]; then
 		sv_delay=1
 	fi
-	sv_signal_all TERM stopsig
+	sv_signal_all TERM
 	sv_timer_start deadline "$sv_stop_timeout"
 }
 
@@ -279,9 +275,7 @@ sv_main () {
 				eval "sv_pid_$sv_a_=\$sv_b_"
 				sv_info "$sv_a_ started (pid $sv_b_)"
 				case $sv_state in
-				stopping)
-					eval "kill -s \"\$sv_stopsig_$sv_a_\" \"\$sv_b_\"" 2>/dev/null ;;
-				shutdown) kill -s TERM "$sv_b_" 2>/dev/null ;;
+				stopping | shutdown) kill -s TERM "$sv_b_" 2>/dev/null ;;
 				esac
 				;;
 			exit) sv_on_exit "$sv_a_" "$sv_b_" "$sv_c_" ;;
