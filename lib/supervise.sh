@@ -216,7 +216,7 @@ sv_signal_all () {
 	done
 }
 
-# sv_stop REASON: a stage ended: stop the others, then restart them all.
+# sv_stop: a stage ended: stop the others, then restart them all.
 sv_stop () {
 	sv_gen=$((sv_gen + 1))
 	sv_state=stopping
@@ -239,13 +239,15 @@ sv_on_exit () { # NAME PID RC
 	sv_alive=$((sv_alive - 1))
 	eval "sv_p_=\$sv_pid_$1"
 	[ "$sv_p_" = "$2" ] && eval "sv_pid_$1="
+	sv_why_="status $3"
+	[ "$3" -le 128 ] || sv_why_="$sv_why_ (signal $(($3 - 128)))"
 	case $sv_state in
 	running)
-		sv_warn "$1 (pid $2) exited with status $3; restarting the pipeline"
+		sv_warn "$1 (pid $2) exited with $sv_why_; restarting the pipeline"
 		sv_stop
 		;;
 	*)
-		sv_info "$1 (pid $2) ended with status $3"
+		sv_info "$1 (pid $2) ended with $sv_why_"
 		;;
 	esac
 	[ "$sv_alive" -eq 0 ] || return 0
@@ -290,7 +292,7 @@ sv_main () {
 				if [ "$sv_a_" = "$sv_gen" ] && [ "$sv_alive" -gt 0 ]; then
 					sv_timer=
 					sv_warn "stages still running after $sv_stop_timeout s: killing them"
-					sv_killed=1
+					[ "$sv_state" != shutdown ] || sv_killed=1
 					sv_signal_all KILL
 				fi
 				;;
