@@ -120,7 +120,7 @@ sv_stage () {
 	sv_n_=$1 sv_i_=$2 sv_o_=$3
 	shift 3
 	command -v "$1" >/dev/null 2>&1 || sv_fatal 3 "$1: not found (PATH=$PATH)"
-	sv_c_=exec
+	sv_c_='exec'
 	for sv_a_ in "$@"; do
 		sv_c_="$sv_c_ $(sv_quote "$sv_a_")"
 	done
@@ -204,7 +204,7 @@ sv_start_all () {
 # holds no descriptor of ours, so one left behind delays nobody.
 sv_timer_start () {
 	[ -z "$sv_timer" ] || kill "$sv_timer" 2>/dev/null
-	( sleep "$2" </dev/null >/dev/null 2>&1 3>&-; echo "$1 $sv_gen" >&3 ) </dev/null >/dev/null 2>&1 &
+	( sleep "$2" 3>&-; echo "$1 $sv_gen" >&3 ) </dev/null >/dev/null 2>&1 &
 	sv_timer=$!
 }
 
@@ -261,7 +261,7 @@ sv_on_exit () { # NAME PID RC
 		[ "$sv_delay" -le "$sv_delay_max" ] || sv_delay=$sv_delay_max
 		;;
 	shutdown)
-		sv_state=done
+		sv_state=over
 		;;
 	esac
 }
@@ -270,7 +270,7 @@ sv_on_exit () { # NAME PID RC
 # and the end of every stage. Returns 0, or 1 when a stage had to be killed.
 sv_main () {
 	sv_start_all
-	while [ "$sv_state" != done ]; do
+	while [ "$sv_state" != over ]; do
 		if read -r sv_ev_ sv_a_ sv_b_ sv_c_ <&3; then
 			case $sv_ev_ in
 			start)
@@ -308,7 +308,7 @@ sv_main () {
 		*)
 			if [ "$sv_state" != shutdown ]; then
 				sv_shutdown "SIG$sv_signal"
-				[ "$sv_alive" -gt 0 ] || sv_state=done
+				[ "$sv_alive" -gt 0 ] || sv_state=over
 			fi
 			sv_signal=
 			;;
