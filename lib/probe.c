@@ -1197,6 +1197,9 @@ static void time_out(struct lb_probe *p, struct target *t)
 		finish(p, t, 0, -1, "timeout after %u ms: killed", t->spec.o.timeout_ms);
 	else if (kind == BUSY_ICMP)
 		finish(p, t, 0, -1, "timeout after %u ms: no echo reply", t->spec.o.timeout_ms);
+	else if (kind == BUSY_RESOLVE)
+		finish(p, t, 0, -1, "timeout after %u ms: looking up '%s'", t->spec.o.timeout_ms,
+		       t->spec.host);
 	else
 		finish(p, t, 0, -1, "timeout after %u ms", t->spec.o.timeout_ms);
 }
