@@ -28,6 +28,7 @@ test_expect_success PYTHON3,PYYAML,JQ 'every YAML file under deploy/ parses, eac
 	10-rbac.yaml	rbac.authorization.k8s.io/v1	ClusterRole	lbkit:speaker
 	10-rbac.yaml	rbac.authorization.k8s.io/v1	ClusterRoleBinding	lbkit:speaker
 	20-controller.yaml	apps/v1	Deployment	lbkit-controller
+	20-controller.yaml	policy/v1	PodDisruptionBudget	lbkit-controller
 	30-speaker.yaml	apps/v1	DaemonSet	lbkit-speaker
 	crds/metallb.yaml	apiextensions.k8s.io/v1	CustomResourceDefinition	ipaddresspools.metallb.io
 	crds/metallb.yaml	apiextensions.k8s.io/v1	CustomResourceDefinition	l2advertisements.metallb.io
@@ -55,8 +56,8 @@ test_expect_success PYTHON3,PYYAML 'a file that does not parse is named' '
 '
 
 test_expect_success JQ 'namespaced objects live in lbkit-system; the kustomization lists every file of deploy/' '
-	jq -e -s "[.[] | .object | select(.kind | test(\"^(ServiceAccount|Role|RoleBinding|Deployment|DaemonSet)$\"))
-		| .metadata.namespace] | length == 6 and all(. == \"lbkit-system\")" all.jsonl &&
+	jq -e -s "[.[] | .object | select(.kind | test(\"^(ServiceAccount|Role|RoleBinding|Deployment|PodDisruptionBudget|DaemonSet)$\"))
+		| .metadata.namespace] | length == 7 and all(. == \"lbkit-system\")" all.jsonl &&
 	jq -e -s "[.[] | .object | select(.kind | test(\"^(IPAddressPool|L2Advertisement|BGPAdvertisement|BGPPeer|Community|BFDProfile)$\"))
 		| .metadata.namespace] | all(. == \"lbkit-system\")" all.jsonl &&
 	jq -r "select(.object.kind == \"Kustomization\") | .object.resources[]" all.jsonl >got &&
@@ -78,6 +79,9 @@ test_expect_success JQ 'controller: two replicas, its own account, lb-controller
 		| .value == \"\$(POD_NAME)\"" dep.json &&
 	jq -e ".spec.template.spec.containers[0].env[] | select(.name == \"POD_NAME\")
 		| .valueFrom.fieldRef.fieldPath == \"metadata.name\"" dep.json &&
+	jq -e ".spec.selector.matchLabels as \$m | .spec.template.metadata.labels | contains(\$m)" dep.json &&
+	obj PodDisruptionBudget lbkit-controller >pdb.json &&
+	jq -e --slurpfile d dep.json ".spec.selector == \$d[0].spec.selector and .spec.maxUnavailable == 1" pdb.json &&
 	obj Role lbkit-controller-lease >role.json &&
 	jq -e "[.rules[] | select(.resourceNames) | .resourceNames[]] == [\"lbkit-controller\"]" role.json
 '
@@ -93,6 +97,7 @@ test_expect_success JQ 'controller: not root, no capability, read-only root, no 
 
 test_expect_success JQ 'speaker: a DaemonSet on the host network, its node name from the Pod spec' '
 	obj DaemonSet lbkit-speaker >ds.json &&
+	jq -e ".spec.selector.matchLabels as \$m | .spec.template.metadata.labels | contains(\$m)" ds.json &&
 	jq -e ".spec.template.spec.hostNetwork == true" ds.json &&
 	jq -e ".spec.template.spec.dnsPolicy == \"ClusterFirstWithHostNet\"" ds.json &&
 	jq -e ".spec.template.spec.serviceAccountName == \"lbkit-speaker\"" ds.json &&
