@@ -12,7 +12,7 @@
  * a full recomputation cannot drift from the rule the man page states. */
 static const char *const kinds[] = {
 	"Service", "Node", "EndpointSlice", "L2Advertisement", "BGPAdvertisement",
-	"IPAddressPool", "Community", NULL,
+	"IPAddressPool", "Community", "BGPPeer", NULL,
 };
 
 struct lb_elect {
@@ -23,6 +23,7 @@ struct lb_elect {
 	json_t *synced;    /* kind -> true */
 	json_t *announced; /* key -> ANNOUNCE line, as last emitted */
 	json_t *owners;    /* ip -> l2 owner, as last computed */
+	json_t *passed;    /* "Kind ns/name" -> object, as last passed through */
 };
 
 struct lb_elect *lb_elect_new(const char *node)
@@ -37,8 +38,9 @@ struct lb_elect *lb_elect_new(const char *node)
 	e->synced = json_object();
 	e->announced = json_object();
 	e->owners = json_object();
+	e->passed = json_object();
 	if (!e->node || !e->objs || !e->probes || !e->required || !e->synced || !e->announced ||
-	    !e->owners) {
+	    !e->owners || !e->passed) {
 		lb_elect_free(e);
 		return NULL;
 	}
@@ -62,6 +64,7 @@ void lb_elect_free(struct lb_elect *e)
 	json_decref(e->synced);
 	json_decref(e->announced);
 	json_decref(e->owners);
+	json_decref(e->passed);
 	free(e);
 }
 
@@ -652,6 +655,86 @@ static int desired(struct lb_elect *e, json_t *want)
 	return 0;
 }
 
+/* ---- pass-through for lb-bgp-peer ------------------------------------------- */
+
+static json_t *event_line(const char *type, const json_t *obj)
+{
+	json_t *l = json_object();
+	if (l) {
+		json_object_set_new(l, "type", json_string(type));
+		json_object_set(l, "object", (json_t *)obj);
+	}
+	return l;
+}
+
+/* What lb-bgp-peer should know: every Community (it defines the names
+ * ANNOUNCE lines use) and the BGPPeers whose spec.nodeSelectors select this
+ * node, MetalLB's rule for which speakers open a session with a peer: an
+ * empty list selects every node; otherwise this node must be known and one
+ * selector must match its labels. */
+static int wanted_passthrough(const struct lb_elect *e, json_t *want)
+{
+	const json_t *mylabels = NULL;
+	bool mine_known = false;
+	const char *k;
+	json_t *obj;
+	json_object_foreach(json_object_get(e->objs, "Node"), k, obj) {
+		const char *n = name_of(obj);
+		if (n && !strcmp(n, e->node)) {
+			mylabels = labels_of(obj);
+			mine_known = true;
+		}
+	}
+	char key[700];
+	json_object_foreach(json_object_get(e->objs, "Community"), k, obj) {
+		snprintf(key, sizeof(key), "Community %s", k);
+		if (json_object_set(want, key, obj) < 0)
+			return -1;
+	}
+	json_object_foreach(json_object_get(e->objs, "BGPPeer"), k, obj) {
+		const json_t *sels =
+			json_object_get(json_object_get(obj, "spec"), "nodeSelectors");
+		if (json_array_size(sels) &&
+		    (!mine_known || !any_selector_matches(sels, mylabels)))
+			continue;
+		snprintf(key, sizeof(key), "BGPPeer %s", k);
+		if (json_object_set(want, key, obj) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ADDED for what is new, MODIFIED for what changed; DELETED (of the object
+ * as last passed) only when deleted is set, for what is no longer wanted. */
+static void pass_changes(struct lb_elect *e, const json_t *want, bool deleted,
+			 void (*emit)(void *ctx, json_t *line), void *ctx)
+{
+	const char *k;
+	json_t *obj, *tmp;
+	if (deleted) {
+		json_object_foreach_safe(e->passed, tmp, k, obj) {
+			if (json_object_get(want, k))
+				continue;
+			json_t *l = event_line("DELETED", obj);
+			if (!l)
+				return;
+			emit(ctx, l);
+			json_object_del(e->passed, k);
+		}
+		return;
+	}
+	json_object_foreach((json_t *)want, k, obj) {
+		json_t *old = json_object_get(e->passed, k);
+		if (old && json_equal(old, obj))
+			continue;
+		json_t *l = event_line(old ? "MODIFIED" : "ADDED", obj);
+		if (!l)
+			return;
+		emit(ctx, l);
+		json_object_set(e->passed, k, obj);
+	}
+}
+
 static json_t *withdraw_of(const json_t *announce)
 {
 	json_t *w = json_deep_copy(announce);
@@ -665,12 +748,17 @@ int lb_elect_update(struct lb_elect *e, void (*emit)(void *ctx, json_t *line), v
 {
 	if (!lb_elect_is_synced(e))
 		return 0;
-	json_t *want = json_object();
+	json_t *want = json_object(), *pass = json_object();
 	json_object_clear(e->owners);
-	if (!want || desired(e, want) < 0) {
+	if (!want || !pass || desired(e, want) < 0 || wanted_passthrough(e, pass) < 0) {
 		json_decref(want);
+		json_decref(pass);
 		return lb_err_set(err, "out of memory");
 	}
+	/* Order for lb-bgp-peer: a peer (and the communities) before any
+	 * ANNOUNCE that may name it; a peer's DELETED after the WITHDRAWs of
+	 * routes it carried, so they are withdrawn, not cut with the session. */
+	pass_changes(e, pass, false, emit, ctx);
 	const char *k;
 	json_t *line, *tmp;
 	json_object_foreach_safe(e->announced, tmp, k, line) {
@@ -685,6 +773,8 @@ int lb_elect_update(struct lb_elect *e, void (*emit)(void *ctx, json_t *line), v
 		emit(ctx, wd);
 		json_object_del(e->announced, k);
 	}
+	pass_changes(e, pass, true, emit, ctx);
+	json_decref(pass);
 	json_object_foreach(want, k, line) {
 		json_t *old = json_object_get(e->announced, k);
 		if (old && json_equal(old, line))

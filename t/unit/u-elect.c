@@ -25,6 +25,15 @@ static void collect(void *ctx, json_t *line)
 	struct view *v = ctx;
 	const char *iface = json_string_value(json_object_get(line, "interface"));
 	size_t len = strlen(v->out);
+	const json_t *obj = json_object_get(line, "object");
+	if (obj) {
+		snprintf(v->out + len, sizeof(v->out) - len, "%s %s %s;",
+			 json_string_value(json_object_get(line, "type")),
+			 json_string_value(json_object_get(obj, "kind")),
+			 json_string_value(json_object_get(json_object_get(obj, "metadata"), "name")));
+		json_decref(line);
+		return;
+	}
 	snprintf(v->out + len, sizeof(v->out) - len, "%s %s %s%s%s;",
 		 json_string_value(json_object_get(line, "type")),
 		 json_string_value(json_object_get(line, "ip")),
@@ -323,14 +332,16 @@ static void test_bgp(struct tap *t)
 	}
 	struct lb_err err;
 	lb_elect_update(e, keep, lines, &err);
-	char *got = json_dumps(json_array_get(lines, 0), JSON_COMPACT);
+	tap_is_str(t, json_string_value(json_object_get(json_array_get(lines, 0), "type")), "ADDED",
+		   "the Community passes through first");
+	char *got = json_dumps(json_array_get(lines, 1), JSON_COMPACT);
 	tap_is_str(t, got,
 		   "{\"type\":\"ANNOUNCE\",\"ip\":\"2001:db8::10\",\"via\":\"bgp\",\"peers\":"
 		   "[\"r1\"],\"communities\":[\"64512:7\"],\"largeCommunities\":[\"64512:1:2\"],"
 		   "\"localPref\":150,\"aggregationLength\":64}",
 		   "bgp line: peers, named community resolved, large split out, v6 aggregation");
 	free(got);
-	tap_is_int(t, json_array_size(lines), 1, "one line for one address");
+	tap_is_int(t, json_array_size(lines), 2, "one line for one address");
 	lb_elect_free(e);
 	json_decref(lines);
 	world_free(&w);
@@ -409,6 +420,94 @@ static void test_sync_and_errors(struct tap *t)
 	world_free(&w);
 }
 
+static void peer(struct world *w, const char *type, const char *name, const char *sels)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 "{\"type\":\"%s\",\"object\":{\"kind\":\"BGPPeer\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"%s\"},\"spec\":{\"myASN\":64512,"
+		 "\"peerASN\":64513,\"peerAddress\":\"192.0.2.1\"%s%s}}}",
+		 type, name, sels ? ",\"nodeSelectors\":" : "", sels ? sels : "");
+	feed(w, buf);
+}
+
+/* BGPPeers pass through to the nodes they select, before the ANNOUNCEs
+ * that may name them and after the WITHDRAWs of the routes they carried
+ * (Contract B of lbkit's speaker pipeline). */
+static void test_passthrough(struct tap *t)
+{
+	struct world w;
+	world_init(&w, 1);
+	const char *zone_a = "[{\"matchLabels\":{\"zone\":\"a\"}}]";
+	peer(&w, "ADDED", "r1", NULL);
+	tap_is_str(t, w.v[0].out, "", "nothing passes before SYNCED");
+	all_nodes(&w);
+	feed(&w, "{\"type\":\"SYNCED\",\"kind\":\"Node\"}");
+	tap_is_str(t, w.v[2].out, "ADDED BGPPeer r1;", "a peer without nodeSelectors: every node");
+	peer(&w, "ADDED", "ra", zone_a);
+	tap_is_str(t, w.v[0].out, "ADDED BGPPeer ra;", "a peer selecting zone a: node-a");
+	tap_is_str(t, w.v[1].out, "", "not node-b");
+	char adv[512];
+	snprintf(adv, sizeof(adv),
+		 "{\"type\":\"ADDED\",\"object\":{\"kind\":\"BGPAdvertisement\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"b\"},\"spec\":{\"peers\":[\"ra\"],"
+		 "\"nodeSelectors\":%s}}}",
+		 zone_a);
+	feed(&w, adv);
+	service(&w, "web", "192.0.2.10", "Cluster", NULL);
+	tap_is_str(t, w.v[0].out, "ANNOUNCE 192.0.2.10 bgp;", "node-a announces to ra");
+
+	/* node-a leaves zone a: withdraw first, then the peer goes. */
+	node(&w, "node-a", "True", "False", "{\"zone\":\"x\"}");
+	tap_is_str(t, w.v[0].out, "WITHDRAW 192.0.2.10 bgp;DELETED BGPPeer ra;",
+		   "a peer that stops selecting the node: DELETED, after the WITHDRAW");
+	peer(&w, "MODIFIED", "ra", "[{\"matchLabels\":{\"zone\":\"x\"}}]");
+	tap_is_str(t, w.v[0].out, "ADDED BGPPeer ra;", "selecting it again: ADDED");
+	peer(&w, "MODIFIED", "ra", "[{\"matchLabels\":{\"zone\":\"x\"}},{\"matchLabels\":{}}]");
+	tap_is_str(t, w.v[0].out, "MODIFIED BGPPeer ra;", "changed and still selecting: MODIFIED");
+	node(&w, "node-a", "False", "False", "{\"zone\":\"x\"}");
+	tap_is_str(t, w.v[0].out, "", "a NotReady node keeps its sessions");
+	node(&w, "node-a", "True", "False", "{\"zone\":\"x\"}");
+	peer(&w, "DELETED", "ra", NULL);
+	tap_is_str(t, w.v[0].out, "DELETED BGPPeer ra;", "a deleted peer: DELETED");
+	peer(&w, "ADDED", "ra", zone_a);
+	peer(&w, "ADDED", "rb", "[{\"matchLabels\":{\"zone\":\"b\"}}]");
+	tap_is_str(t, w.v[0].out, "", "peers that select other nodes pass nothing");
+	world_free(&w);
+
+	/* Order within one round: the peer before the ANNOUNCE naming it. */
+	world_init(&w, 0);
+	feed(&w, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"BGPAdvertisement\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"b\"},\"spec\":{\"peers\":[\"r1\"]}}}");
+	struct lb_elect *e = w.v[0].e;
+	json_t *lines = json_array();
+	const char *evs[] = {
+		"{\"kind\":\"Node\",\"metadata\":{\"name\":\"node-a\"},\"status\":"
+		"{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}",
+		"{\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},\"spec\":{\"type\":"
+		"\"LoadBalancer\"},\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":"
+		"\"192.0.2.10\"}]}}}",
+		"{\"kind\":\"BGPPeer\",\"metadata\":{\"name\":\"r1\"},\"spec\":{}}",
+	};
+	struct lb_err err;
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		json_t *l = json_loads(evs[i], 0, NULL);
+		lb_elect_handle(e, l, &err);
+		json_decref(l);
+	}
+	lb_elect_update(e, keep, lines, &err);
+	char *got = json_dumps(json_array_get(lines, 0), JSON_COMPACT);
+	tap_is_str(t, got,
+		   "{\"type\":\"ADDED\",\"object\":{\"kind\":\"BGPPeer\",\"metadata\":"
+		   "{\"name\":\"r1\"},\"spec\":{}}}",
+		   "the peer comes first, as a watch event of the object");
+	free(got);
+	tap_is_str(t, json_string_value(json_object_get(json_array_get(lines, 1), "type")),
+		   "ANNOUNCE", "then the ANNOUNCE that names it");
+	json_decref(lines);
+	world_free(&w);
+}
+
 int main(void)
 {
 	struct tap t = {0, 0};
@@ -421,5 +520,6 @@ int main(void)
 	test_bgp(&t);
 	test_selectors(&t);
 	test_sync_and_errors(&t);
+	test_passthrough(&t);
 	return tap_done(&t);
 }
