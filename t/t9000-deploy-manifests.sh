@@ -102,9 +102,38 @@ test_expect_success JQ 'speaker: a DaemonSet on the host network, its node name 
 	jq -e ".spec.template.spec.dnsPolicy == \"ClusterFirstWithHostNet\"" ds.json &&
 	jq -e ".spec.template.spec.serviceAccountName == \"lbkit-speaker\"" ds.json &&
 	jq -e ".spec.template.spec.containers | length == 1" ds.json &&
-	jq -e ".spec.template.spec.containers[0].command == [\"lb-speaker\"]" ds.json &&
+	jq -e ".spec.template.spec.containers[0].command[0:2] == [\"/bin/sh\", \"-c\"]" ds.json &&
+	jq -j ".spec.template.spec.containers[0].command[2]" ds.json >speaker.sh &&
+	test_line_count = 5 speaker.sh &&
+	tail -n 1 speaker.sh >last && echo "exec lb-speaker" >expect && test_cmp expect last &&
+	test_must_fail grep -F "\$(" speaker.sh &&
 	jq -e ".spec.template.spec.containers[0].env[] | select(.name == \"LBKIT_NODE\")
 		| .valueFrom.fieldRef.fieldPath == \"spec.nodeName\"" ds.json
+'
+
+# The DaemonSet's command, for real: in a node namespace whose default
+# route leaves through n0, with the example pool as manifests.
+test_expect_success ROOT,NETNS 'speaker: without LBKIT_INTERFACES it answers on the default route interface; "" means BGP only' '
+	test_netns_add node &&
+	test_netns_add gw &&
+	test_veth node n0 gw g0 &&
+	ip -n "$NS_node" addr add 192.0.2.21/24 dev n0 &&
+	ip -n "$NS_gw" addr add 192.0.2.1/24 dev g0 &&
+	ip -n "$NS_node" route add default via 192.0.2.1 &&
+	mkdir -p spk.m spk.run &&
+	cp "$DEPLOY/examples/l2.yaml" spk.m/ &&
+	test_bg spk ip netns exec "$NS_node" env PATH="$LBKIT_BUILD:$PATH" LBKIT_NODE=n1 \
+		LBKIT_FROM=spk.m LBKIT_HEALTH_PORT=0 LBKIT_RUN_DIR=spk.run /bin/sh speaker.sh &&
+	test_wait_for "grep -q \"arp started\" spk.err" 20 &&
+	grep "node n1: supervising watch split arp elect bgp" spk.err &&
+	test_wait_for "pgrep -a -g \$(test_bg_pid spk) lb-arp-announce >arp.ps" 10 &&
+	grep -- " -i n0\$" arp.ps &&
+	test_bg_kill spk &&
+	test_bg spk ip netns exec "$NS_node" env PATH="$LBKIT_BUILD:$PATH" LBKIT_NODE=n1 LBKIT_INTERFACES= \
+		LBKIT_FROM=spk.m LBKIT_HEALTH_PORT=0 LBKIT_RUN_DIR=spk.run /bin/sh speaker.sh &&
+	test_wait_for "grep -q supervising spk.err" 20 &&
+	grep "no --interface: addresses are not announced over layer 2" spk.err &&
+	grep "node n1: supervising watch elect bgp" spk.err
 '
 
 test_expect_success JQ 'speaker: drops ALL and adds exactly NET_RAW and NET_ADMIN; not privileged' '
