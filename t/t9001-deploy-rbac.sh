@@ -18,7 +18,17 @@ if ! test -x /usr/bin/python3 || ! /usr/bin/python3 -c 'import yaml' 2>/dev/null
 	! command -v curl >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1 ||
 	! command -v jq >/dev/null 2>&1; then
 	skip_all='python3 with PyYAML, curl, openssl or jq missing'
-	test_done
+	test_expect_success 'a second controller replica under the same account follows the first' '
+	mkdir -p run.b &&
+	test_bg controller_b env KUBECONFIG=kc.controller LBKIT_LEASE=$NS/lbkit-controller LBKIT_IDENTITY=b \
+		LBKIT_RUN_DIR=run.b lb-controller &&
+	test_wait_for "grep -q FOLLOWER controller_b.out" 30 &&
+	jq -e -s "any(.[]; .type == \"FOLLOWER\" and .holder == \"a\")" controller_b.out &&
+	jq -e -s "any(.[]; .type == \"LEADER\" and .identity == \"a\")" controller.out &&
+	test_must_fail grep -q LEADER controller_b.out
+'
+
+test_done
 fi
 
 ctl () { # PATH [CURL-OPTION...]
@@ -167,9 +177,9 @@ test_expect_success 'the server enforces them: the speaker may not write a Servi
 ctl log/clear >/dev/null
 
 test_expect_success 'controller under its account: status, pool annotation, Event, Lease' '
-	test_bg controller sh -c "lb-watch --kubeconfig kc.controller services namespaces ipaddresspools |
-		lb-alloc --require-sync Service,IPAddressPool,Namespace |
-		lb-watch --kubeconfig kc.controller --apply --lease $NS/lbkit-controller --identity a" &&
+	mkdir -p run &&
+	test_bg controller env KUBECONFIG=kc.controller LBKIT_LEASE=$NS/lbkit-controller LBKIT_IDENTITY=a \
+		LBKIT_RUN_DIR=run lb-controller &&
 	test_wait_for "api $U/api/v1/namespaces/default/services/web | jq -e \".status.loadBalancer.ingress[0].ip\" >/dev/null" 30 &&
 	api "$U/api/v1/namespaces/default/services/web" >web.json &&
 	jq -e ".status.loadBalancer.ingress == [{\"ip\":\"192.0.2.240\"}]" web.json &&
@@ -181,11 +191,30 @@ test_expect_success 'controller under its account: status, pool annotation, Even
 	test_wait_for "getlog log && jq -e -s \"any(.[]; .method == \\\"PUT\\\" and (.path | endswith(\\\"/leases/lbkit-controller\\\")))\" log >/dev/null" 30
 '
 
-test_expect_success 'speaker under its account: every kind it reads is listed and watched' '
-	test_bg speaker lb-watch --kubeconfig kc.speaker services nodes endpointslices ipaddresspools \
-		l2advertisements bgpadvertisements bgppeers communities &&
-	test_wait_for "test \$(grep -c SYNCED speaker.out) = 8" 30 &&
-	jq -e -s "any(.[]; .type == \"ADDED\" and .object.kind == \"Service\" and .object.metadata.name == \"web\")" speaker.out
+# Without interfaces and health port the speaker sends nothing to the
+# network: no ARP, and no probes of the node address 192.0.2.1 from the
+# host. Its lb-elect then has everything, and says so.
+test_expect_success 'speaker under its account: lb-speaker lists and watches every kind it reads' '
+	test_bg speaker env KUBECONFIG=kc.speaker LBKIT_NODE=n1 LBKIT_HEALTH_PORT=0 LBKIT_RUN_DIR=run \
+		lb-speaker -v &&
+	test_wait_for "grep -q \"bgp started\" speaker.err" 30 &&
+	test_wait_for "curl -sS --max-time 5 http://127.0.0.1:\$(cat $D/control-port)/watches | jq -e \"length == 11\" >/dev/null" 30 &&
+	curl -sS --max-time 5 "http://127.0.0.1:$(cat $D/control-port)/watches" |
+		jq -r ".[].path | sub(\"[?].*\"; \"\")" | sort >watched &&
+	cat >expect <<-\EOF &&
+	/api/v1/namespaces
+	/api/v1/nodes
+	/api/v1/services
+	/api/v1/services
+	/apis/discovery.k8s.io/v1/endpointslices
+	/apis/metallb.io/v1beta1/bgpadvertisements
+	/apis/metallb.io/v1beta1/communities
+	/apis/metallb.io/v1beta1/ipaddresspools
+	/apis/metallb.io/v1beta1/ipaddresspools
+	/apis/metallb.io/v1beta1/l2advertisements
+	/apis/metallb.io/v1beta2/bgppeers
+	EOF
+	test_cmp expect watched
 '
 
 # A watch is logged when it ends: end every open one cleanly (the tools
@@ -222,6 +251,16 @@ test_expect_success 'the controller touches Leases only in its namespace, by the
 	printf "%s\n" /apis/coordination.k8s.io/v1/namespaces/$NS/leases \
 		/apis/coordination.k8s.io/v1/namespaces/$NS/leases/lbkit-controller >expect &&
 	test_cmp expect got
+'
+
+test_expect_success 'a second controller replica under the same account follows the first' '
+	mkdir -p run.b &&
+	test_bg controller_b env KUBECONFIG=kc.controller LBKIT_LEASE=$NS/lbkit-controller LBKIT_IDENTITY=b \
+		LBKIT_RUN_DIR=run.b lb-controller &&
+	test_wait_for "grep -q FOLLOWER controller_b.out" 30 &&
+	jq -e -s "any(.[]; .type == \"FOLLOWER\" and .holder == \"a\")" controller_b.out &&
+	jq -e -s "any(.[]; .type == \"LEADER\" and .identity == \"a\")" controller.out &&
+	test_must_fail grep -q LEADER controller_b.out
 '
 
 test_done
