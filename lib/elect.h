@@ -9,7 +9,6 @@
 #define LB_ELECT_H
 
 #include <stdbool.h>
-#include <stdint.h>
 
 #include <jansson.h>
 
@@ -46,11 +45,6 @@ int lb_elect_handle(struct lb_elect *e, const json_t *line, struct lb_err *err);
  * when memory runs out. */
 int lb_elect_update(struct lb_elect *e, void (*emit)(void *ctx, json_t *line), void *ctx,
 		    struct lb_err *err);
-
-/* The layer 2 rank of node for address ip: eligible nodes are ordered by
- * this value, lowest first, ties by name: FNV-1a 64 over node, '#', ip, then MurmurHash3's
- * fmix64 finalizer. */
-uint64_t lb_elect_l2_rank(const char *node, const char *ip);
 
 /* The node that owns ip over layer 2 as the last lb_elect_update computed
  * it, or NULL. */

@@ -24,8 +24,9 @@ ip_of () {
 	jq -r '.status.loadBalancer.ingress[0].ip' "$1"
 }
 
-test_expect_success 'the script is POSIX sh: dash parses it' '
-	dash -n "$LBKIT_BUILD/lb-controller"
+test_expect_success 'the scripts are POSIX sh: dash parses them' '
+	dash -n "$LBKIT_BUILD/lb-controller" &&
+	dash -n "$LBKIT_BUILD/lb-speaker"
 '
 
 test_expect_success 'usage errors exit 2 with one message and nothing on stdout' '
