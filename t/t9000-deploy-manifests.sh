@@ -136,6 +136,39 @@ test_expect_success ROOT,NETNS 'speaker: without LBKIT_INTERFACES it answers on 
 	grep "node n1: supervising watch elect bgp" spk.err
 '
 
+# The DaemonSet's privileges, for real: root with a bounding set of
+# NET_RAW and NET_ADMIN only and no_new_privs, as its securityContext
+# gives; a router's ARP request for the Service address is answered.
+test_expect_success ROOT,NETNS,ARPING 'speaker: with only NET_RAW and NET_ADMIN it answers ARP for an assigned address' '
+	test_netns_add router &&
+	test_netns_add node2 &&
+	test_veth router r0 node2 n0 &&
+	ip -n "$NS_router" addr add 192.0.2.1/24 dev r0 &&
+	ip -n "$NS_node2" addr add 192.0.2.2/24 dev n0 &&
+	ip -n "$NS_node2" route add default via 192.0.2.1 &&
+	mac=$(ip -n "$NS_node2" -j link show n0 | jq -r ".[0].address") &&
+	mkdir -p caps.m caps.run &&
+	cp "$DEPLOY/examples/l2.yaml" "$DEPLOY/examples/service.yaml" caps.m/ &&
+	cat >caps.m/node.yaml <<-\EOF &&
+	apiVersion: v1
+	kind: Node
+	metadata: {name: n1}
+	status:
+	  addresses: [{type: InternalIP, address: 192.0.2.2}]
+	  conditions: [{type: Ready, status: "True"}]
+	EOF
+	test_bg capctl lb-controller --from caps.m --status-dir caps.st --run-dir caps.run &&
+	test_wait_for "test -s caps.st/default_web.json" 30 &&
+	jq -e ".status.loadBalancer.ingress == [{\"ip\":\"192.0.2.240\"}]" caps.st/default_web.json &&
+	test_bg capspk ip netns exec "$NS_node2" setpriv --bounding-set -all,+net_raw,+net_admin \
+		--inh-caps -all --no-new-privs env PATH="$LBKIT_BUILD:$PATH" LBKIT_NODE=n1 \
+		LBKIT_FROM=caps.m LBKIT_STATUS_DIR=caps.st LBKIT_RUN_DIR=caps.run /bin/sh speaker.sh &&
+	test_wait_for "grep -q \"arp started\" capspk.err" 20 &&
+	grep "^CapBnd:	0000000000003000$" /proc/$(test_bg_pid capspk)/status &&
+	test_wait_for "ip netns exec $NS_router arping -c 1 -w 1 -I r0 192.0.2.240 >arping.out 2>&1 &&
+		grep -i \"reply from 192.0.2.240 \\[$mac\\]\" arping.out" 30
+'
+
 test_expect_success JQ 'speaker: drops ALL and adds exactly NET_RAW and NET_ADMIN; not privileged' '
 	jq -cS "[.spec.template.spec.initContainers[]?, .spec.template.spec.containers[]]
 		| map(.securityContext.capabilities)" ds.json >caps &&
