@@ -432,3 +432,31 @@ tb_up () {
 	tb_controller_start &&
 	tb_speakers_start
 }
+
+# tb_arp_macs VIP: the distinct MACs answering the client's ARP for VIP
+# (3 requests), one a line; nothing when nobody answers.
+tb_arp_macs () {
+	tb_x client arping -b -c 3 -w 2 -I eth0 "$1" 2>/dev/null |
+		sed -n 's/.*\[\([0-9a-fA-F:]*\)\].*/\1/p' | tr A-F a-f | sort -u
+}
+
+# tb_edit FILE SED-SCRIPT: edits a manifest of $TB_FROM the way an editor
+# saves it (a new file renamed over the old one), so lb-watch --from sees
+# one change.
+tb_edit () {
+	sed -e "$2" "$TB_FROM/$1" >"$TB_DIR/.edit.tmp" &&
+	mv "$TB_DIR/.edit.tmp" "$TB_FROM/$1"
+}
+
+# tb_ready: every Service of examples/ has its address, is announced (one
+# ARP owner, the routes at the router) and answers the client.
+tb_ready () {
+	tb_wait 'test -n "$(tb_service_ip default/web)" && test -n "$(tb_service_ip default/api)" &&
+		test -n "$(tb_service_ip default/local)"' 20 &&
+	for tb_n_ in $TB_NODES; do
+		tb_wait "tb_bgp_established $tb_n_" 20 || return 1
+	done &&
+	tb_wait "test \$(tb_nexthops $(tb_service_ip default/api) | wc -l) = 3" 15 &&
+	tb_wait "test \$(tb_nexthops $(tb_service_ip default/local) | wc -l) = 2" 15 &&
+	tb_wait "test -n \"\$(tb_get $(tb_service_ip default/web))\"" 15
+}
