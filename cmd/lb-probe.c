@@ -20,6 +20,7 @@
 #include "ndjson.h"
 #include "probe.h"
 #include "probe_metrics.h"
+#include "probe_nodes.h"
 #include "probe_slices.h"
 #include "sig.h"
 
@@ -31,6 +32,7 @@ struct opts {
 	char *expect_status, *body, *host_header, *method, *ca_file, *cert, *key;
 	char *metrics;
 	char *endpoint_target;
+	char *node_target;
 	char **files;
 	size_t nfiles;
 };
@@ -44,6 +46,9 @@ struct run {
 	int output_failed;
 	int metrics_dirty;
 	json_t *slices; /* "ns/name" -> the targets that slice gave */
+	json_t *nodes;  /* node name -> the target it gave */
+	json_t *owners; /* target -> how many slices and nodes give it */
+	int warned_slice, warned_node;
 	json_t *from_files; /* targets the --targets files gave, for SIGHUP */
 	json_t *loading;    /* while reading those files: where to note targets */
 	int64_t metrics_written_ms;
@@ -225,20 +230,44 @@ static void remove_target(struct run *r, const char *target)
 	r->metrics_dirty = 1;
 }
 
+/* A target may come from several watched objects (two slices listing the
+ * same endpoint, a node and a backend on one address): it is checked once
+ * and stays until the last object that gives it lets it go. */
+static void own_target(struct run *r, const char *target, const char *where)
+{
+	json_t *n = json_object_get(r->owners, target);
+	if (n) {
+		json_integer_set(n, json_integer_value(n) + 1);
+		return;
+	}
+	json_object_set_new(r->owners, target, json_integer(1));
+	add_text(r, target, where);
+}
+
+static void release_target(struct run *r, const char *target)
+{
+	json_t *n = json_object_get(r->owners, target);
+	if (!n)
+		return;
+	if (json_integer_value(n) > 1) {
+		json_integer_set(n, json_integer_value(n) - 1);
+		return;
+	}
+	remove_target(r, target);
+	json_object_del(r->owners, target);
+}
+
 /* lb-watch EndpointSlice events: each slice's endpoints become targets by
  * --endpoint-target; a change adds and removes the difference. */
-static int watch_event(struct run *r, const char *type, const json_t *obj, const char *where)
+static int slice_event(struct run *r, const char *type, const json_t *slice, const char *where)
 {
-	const json_t *slice = json_object_get(obj, "object");
-	const char *kind = json_string_value(json_object_get(slice, "kind"));
 	struct lb_err err;
 	char key[600];
-	if (!strcmp(type, "SYNCED") || !strcmp(type, "BOOKMARK") || !kind ||
-	    strcmp(kind, "EndpointSlice"))
-		return 0;
 	if (!r->o.endpoint_target) {
-		lb_errorx(&r->cli.log, "%san EndpointSlice event, but no --endpoint-target", where);
-		return LB_EXIT_USAGE;
+		if (!r->warned_slice++)
+			lb_errorx(&r->cli.log, "%san EndpointSlice event, but no --endpoint-target: "
+				  "EndpointSlice events are ignored", where);
+		return 0;
 	}
 	if (lb_probe_slice_key(slice, key, sizeof(key), &err) < 0) {
 		lb_errorx(&r->cli.log, "%s%s", where, err.msg);
@@ -255,7 +284,7 @@ static int watch_event(struct run *r, const char *type, const json_t *obj, const
 	json_t *v;
 	json_array_foreach(old, i, v) {
 		if (!in_list(now, json_string_value(v)))
-			remove_target(r, json_string_value(v));
+			release_target(r, json_string_value(v));
 	}
 	json_array_foreach(now, i, v) {
 		const char *t = json_string_value(v);
@@ -263,7 +292,7 @@ static int watch_event(struct run *r, const char *type, const json_t *obj, const
 			continue;
 		char at[700];
 		snprintf(at, sizeof(at), "%sEndpointSlice %s: ", where, key);
-		add_text(r, t, at);
+		own_target(r, t, at);
 	}
 	if (json_array_size(now))
 		json_object_set_new(r->slices, key, now);
@@ -271,6 +300,62 @@ static int watch_event(struct run *r, const char *type, const json_t *obj, const
 		json_object_del(r->slices, key);
 		json_decref(now);
 	}
+	return 0;
+}
+
+/* lb-watch Node events: each node becomes one target by --node-target; a
+ * changed address replaces it, DELETED removes it. */
+static int node_event(struct run *r, const char *type, const json_t *node, const char *where)
+{
+	struct lb_err err;
+	if (!r->o.node_target) {
+		if (!r->warned_node++)
+			lb_errorx(&r->cli.log, "%sa Node event, but no --node-target: Node events "
+				  "are ignored", where);
+		return 0;
+	}
+	const char *name = lb_probe_node_name(node, &err);
+	if (!name) {
+		lb_errorx(&r->cli.log, "%s%s", where, err.msg);
+		return LB_EXIT_USAGE;
+	}
+	char target[LB_PROBE_MAX_TARGET];
+	int have = 0;
+	if (strcmp(type, "DELETED")) {
+		have = lb_probe_node_target(node, r->o.node_target, target, sizeof(target), &err);
+		if (have < 0) {
+			lb_errorx(&r->cli.log, "%s%s", where, err.msg);
+			return LB_EXIT_USAGE;
+		}
+	}
+	const char *old = json_string_value(json_object_get(r->nodes, name));
+	if (old && have && !strcmp(old, target))
+		return 0;
+	if (old)
+		release_target(r, old);
+	if (!have) {
+		if (!old)
+			lb_debug(&r->cli.log, "%sNode %s: no InternalIP or ExternalIP yet", where, name);
+		json_object_del(r->nodes, name);
+		return 0;
+	}
+	json_object_set_new(r->nodes, name, json_string(target));
+	char at[700];
+	snprintf(at, sizeof(at), "%sNode %s: ", where, name);
+	own_target(r, target, at);
+	return 0;
+}
+
+static int watch_event(struct run *r, const char *type, const json_t *obj, const char *where)
+{
+	const json_t *o = json_object_get(obj, "object");
+	const char *kind = json_string_value(json_object_get(o, "kind"));
+	if (!strcmp(type, "SYNCED") || !strcmp(type, "BOOKMARK") || !kind)
+		return 0;
+	if (!strcmp(kind, "EndpointSlice"))
+		return slice_event(r, type, o, where);
+	if (!strcmp(kind, "Node"))
+		return node_event(r, type, o, where);
 	return 0;
 }
 
@@ -530,6 +615,9 @@ int main(int argc, const char **argv)
 		{"endpoint-target", 0, POPT_ARG_STRING, &r.o.endpoint_target, 0,
 		 "turn lb-watch EndpointSlice events on stdin into targets: {ip}, {addr} and {port} "
 		 "are filled in per endpoint", "TEMPLATE"},
+		{"node-target", 0, POPT_ARG_STRING, &r.o.node_target, 0,
+		 "turn lb-watch Node events on stdin into one target per node: {ip} and {addr} are "
+		 "its InternalIP (else ExternalIP), {name} its name", "TEMPLATE"},
 		{"metrics", 0, POPT_ARG_STRING, &r.o.metrics, 0,
 		 "write Prometheus text-format metrics to FILE (atomically, at most once a second)",
 		 "FILE"},
@@ -574,7 +662,11 @@ int main(int argc, const char **argv)
 		lb_cli_usage_error(&r.cli, "--host-header '%s': expected a host name", r.o.host_header);
 	if (r.o.endpoint_target && lb_probe_slice_template_ok(r.o.endpoint_target, &err) < 0)
 		lb_cli_usage_error(&r.cli, "--endpoint-target %s", err.msg);
+	if (r.o.node_target && lb_probe_node_template_ok(r.o.node_target, &err) < 0)
+		lb_cli_usage_error(&r.cli, "--node-target %s", err.msg);
 	r.slices = json_object();
+	r.nodes = json_object();
+	r.owners = json_object();
 	if (r.o.key && !r.o.cert)
 		lb_cli_usage_error(&r.cli, "--key goes with --cert");
 	d->body = r.o.body;
@@ -613,6 +705,8 @@ int main(int argc, const char **argv)
 		lb_probe_free(r.probe);
 		json_decref(r.from_files);
 		json_decref(r.slices);
+	json_decref(r.nodes);
+	json_decref(r.owners);
 		curl_global_cleanup();
 		return lb_cli_finish(&r.cli, code);
 	}
@@ -636,6 +730,8 @@ int main(int argc, const char **argv)
 		 stats.checks, stats.late, (long long)stats.max_late_ms);
 	lb_probe_free(r.probe);
 	json_decref(r.slices);
+	json_decref(r.nodes);
+	json_decref(r.owners);
 	json_decref(r.from_files);
 	curl_global_cleanup();
 	for (size_t i = 0; i < r.o.nfiles; i++)
