@@ -91,6 +91,102 @@ test_expect_success 'a bad line is reported with its number and skipped; exit 2'
 	grep -F "192.0.2.10" out
 '
 
+# --health-listen: port 0 picks a free one, which lb-elect logs with -v.
+health_port() {
+	sed -n "s|.*health endpoint on http://127.0.0.1:\([0-9]*\)/healthz.*|\1|p" "$1"
+}
+
+test_expect_success CURL 'the health endpoint says 503 before SYNCED and 200 after' '
+	mkfifo in.health &&
+	test_bg health sh -c "lb-elect --node $owner -v --health-listen 127.0.0.1:0 <in.health" &&
+	exec 8>in.health &&
+	test_wait_for "test -n \"\$(health_port health.err)\"" 10 &&
+	port=$(health_port health.err) &&
+	test "$(curl -s -o body -w "%{http_code}" http://127.0.0.1:$port/healthz)" = 503 &&
+	grep -v "\"SYNCED\",\"kind\":\"Service\"" "$cluster" >&8 &&
+	test "$(curl -s -o body -w "%{http_code}" http://127.0.0.1:$port/healthz)" = 503 &&
+	echo "{\"type\":\"SYNCED\",\"kind\":\"Service\"}" >&8 &&
+	test_wait_for "grep -q ANNOUNCE health.out" 10 &&
+	test "$(curl -s -o body -w "%{http_code}" http://127.0.0.1:$port/healthz)" = 200 &&
+	echo ok >expect && test_cmp expect body &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1:$port/metrics)" = 404 &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" -X POST http://127.0.0.1:$port/healthz)" = 405 &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" -I http://127.0.0.1:$port/healthz)" = 200 &&
+	exec 8>&-
+'
+
+test_expect_success CURL,PYTHON3 'clients that connect and send nothing block neither lines nor checks' '
+	mkfifo in.idle &&
+	test_bg idle sh -c "lb-elect --node $owner -v --health-listen 127.0.0.1:0 <in.idle" &&
+	exec 8>in.idle &&
+	test_wait_for "test -n \"\$(health_port idle.err)\"" 10 &&
+	port=$(health_port idle.err) &&
+	# More silent clients than lb-elect keeps (16), held for 5 s.
+	test_bg silent "$PYTHON3" -c "
+import socket, sys, time
+s = [socket.create_connection((\"127.0.0.1\", $port)) for _ in range(20)]
+print(\"connected\", flush=True)
+time.sleep(5)
+" &&
+	test_wait_for "grep -q connected silent.out" 10 &&
+	cat "$cluster" >&8 &&
+	test_wait_for "grep -q ANNOUNCE idle.out" 3 &&
+	test "$(curl -s -m 1 -o /dev/null -w "%{http_code}" http://127.0.0.1:$port/healthz)" = 200 &&
+	exec 8>&-
+'
+
+test_expect_success PYTHON3 'a client that stays silent is closed after a second' '
+	mkfifo in.slow &&
+	test_bg slow sh -c "lb-elect --node $other -v --health-listen 127.0.0.1:0 <in.slow" &&
+	exec 8>in.slow &&
+	test_wait_for "test -n \"\$(health_port slow.err)\"" 10 &&
+	port=$(health_port slow.err) &&
+	"$PYTHON3" -c "
+import socket, time
+s = socket.create_connection((\"127.0.0.1\", $port))
+s.settimeout(5)
+t = time.monotonic()
+assert s.recv(100) == b\"\"
+print(round(time.monotonic() - t, 1))
+" >closed &&
+	exec 8>&- &&
+	awk "{ exit !(\$1 >= 0.8 && \$1 <= 3) }" closed
+'
+
+test_expect_success 'a FIFO --input of lb-probe lines moves the L2 owner; its writer may come and go' '
+	down="{\"type\":\"DOWN\",\"target\":\"http://$owner_ip:7473/healthz\",\"state\":\"DOWN\",\"reason\":\"timeout\"}" &&
+	up="{\"type\":\"UP\",\"target\":\"http://$owner_ip:7473/healthz\",\"state\":\"UP\"}" &&
+	mkfifo in.watch probes &&
+	test_bg fifo sh -c "lb-elect --node $other --text --input probes <in.watch" &&
+	exec 8>in.watch &&
+	cat "$cluster" >&8 &&
+	# Half a DOWN line from one writer, which then goes away...
+	printf "%s" "${down%????????????????????}" >probes &&
+	# ...while lines go on arriving on standard input.
+	echo "{\"type\":\"BOOKMARK\",\"object\":{}}" >&8 &&
+	printf "%s\n" "${down#${down%????????????????????}}" >probes &&
+	test_wait_for "grep -q \"^ANNOUNCE 192.0.2.10\" fifo.out" 10 &&
+	echo "$up" >probes &&
+	test_wait_for "grep -q \"^WITHDRAW 192.0.2.10\" fifo.out" 10 &&
+	exec 8>&- &&
+	test_wait_for "! kill -0 $(test_bg_pid fifo) 2>/dev/null" 10 &&
+	grep -v 203.0.113.10 fifo.out >l2.out &&
+	cat >expect <<-\EOF &&
+	ANNOUNCE 192.0.2.10 via=l2 interface=eth0
+	WITHDRAW 192.0.2.10 via=l2 interface=eth0
+	EOF
+	test_cmp expect l2.out &&
+	! grep -i "error\|bad" fifo.err
+'
+
+test_expect_success 'a regular --input file is read to its end; a missing one is an error' '
+	echo "$down" >downs &&
+	lb-elect --node $other --text --input downs <"$cluster" >reg.out &&
+	grep "^ANNOUNCE 192.0.2.10" reg.out &&
+	test_expect_code 3 lb-elect --node $other --input nonexistent <"$cluster" 2>err &&
+	grep nonexistent err
+'
+
 test_expect_success '--node is required' '
 	test_expect_code 2 lb-elect </dev/null 2>err &&
 	grep -- "--node" err
