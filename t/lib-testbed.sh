@@ -372,31 +372,26 @@ tb_speaker_start () {
 			--run-dir "$tb_sdir_"
 		return
 	fi
-	# The speaker pipeline of lbkit(7), wired by hand: every other node's
-	# BGP listener is its liveness probe (a dead speaker refuses it), so
-	# the survivors re-elect without waiting for Kubernetes.
-	tb_targets_=
-	for tb_n_ in $TB_NODES; do
-		test "$tb_n_" = "$1" && continue
-		tb_targets_="$tb_targets_ tcp://$(tb_node_ip "$tb_n_"):179"
-	done
+	# The speaker pipeline of lbkit(7), wired by hand: every speaker serves
+	# /healthz from its lb-elect and probes every node's (lb-probe
+	# --node-target), so the survivors re-elect within a second of a node
+	# or a speaker dying, without waiting for Kubernetes.
 	tb_bg "speaker-$1" ip netns exec "$(tb_ns "$1")" sh -c '
-		node=$1 from=$2 status=$3 run=$4
-		shift 4
-		mkfifo "$run/arp.in" || exit 1
+		node=$1 from=$2 status=$3 run=$4 port=$5
+		mkfifo "$run/arp.in" "$run/probe.out" || exit 1
 		lb-arp-announce -i eth0 --json <"$run/arp.in" >"$run/arp.out" 2>"$run/arp.err" &
-		{
-			lb-watch --from "$from" --status-dir "$status" services nodes \
-				endpointslices l2advertisements bgpadvertisements \
-				ipaddresspools communities 2>"$run/watch.err" &
-			lb-probe --no-stdin --interval 200ms -t 150ms --fall 2 --rise 2 \
-				"$@" 2>"$run/probe.err" &
-			wait
-		} | lb-elect --node "$node" 2>"$run/elect.err" |
+		lb-watch --from "$from" nodes 2>"$run/watch-nodes.err" |
+			lb-probe --node-target "http://{ip}:$port/healthz" --interval 200ms \
+				-t 150ms --fall 2 --rise 2 >"$run/probe.out" 2>"$run/probe.err" &
+		lb-watch --from "$from" --status-dir "$status" services nodes \
+			endpointslices l2advertisements bgpadvertisements \
+			ipaddresspools communities 2>"$run/watch.err" |
+			lb-elect --node "$node" --health-listen "$port" \
+				--input "$run/probe.out" 2>"$run/elect.err" |
 			tee "$run/arp.in" "$run/elect.out" |
 			lb-bgp-peer -c "$from/bgppeers.yaml" --hold-time 9 --json \
 				>"$run/bgp.out" 2>"$run/bgp.err"' \
-		speaker "$1" "$TB_FROM" "$TB_STATUS" "$tb_sdir_" $tb_targets_
+		speaker "$1" "$TB_FROM" "$TB_STATUS" "$tb_sdir_" $TB_HEALTH_PORT
 }
 
 tb_speakers_start () {
