@@ -157,11 +157,11 @@ tb_stop () {
 tb_cleanup () {
 	test -n "$TB_DIR" && test -d "$TB_DIR/run" || return 0
 	if ! tb_harness; then
-		while read -r tb_p_ tb_name_; do
+		while read -r tb_p_ _; do
 			kill -s TERM -- "-$tb_p_" 2>/dev/null
 		done <"$TB_DIR/run/procs"
 		sleep 0.3
-		while read -r tb_p_ tb_name_; do
+		while read -r tb_p_ _; do
 			kill -s KILL -- "-$tb_p_" 2>/dev/null
 		done <"$TB_DIR/run/procs"
 		: >"$TB_DIR/run/procs"
