@@ -102,10 +102,13 @@ static void open_input(struct run *r, struct input *in)
 	if (fd < 0)
 		lb_fatal(&r->cli.log, LB_EXIT_ENV, "%s", in->path);
 	if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode)) {
-		close(fd);
-		fd = open(in->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
-		if (fd < 0)
+		/* Opened before the first is closed: with no end open for an
+		 * instant, what a writer already wrote would be discarded. */
+		int rw = open(in->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+		if (rw < 0)
 			lb_fatal(&r->cli.log, LB_EXIT_ENV, "%s", in->path);
+		close(fd);
+		fd = rw;
 	}
 	in->fd = fd;
 }

@@ -187,6 +187,43 @@ test_expect_success 'a regular --input file is read to its end; a missing one is
 	grep nonexistent err
 '
 
+test_expect_success 'BGPPeers selecting this node pass through before the ANNOUNCE naming them' '
+	peer="{\"apiVersion\":\"metallb.io/v1beta2\",\"kind\":\"BGPPeer\",\"metadata\":{\"namespace\":\"metallb-system\",\"name\":\"router\"},\"spec\":{\"myASN\":64512,\"peerASN\":64513,\"peerAddress\":\"192.0.2.1\",\"nodeSelectors\":[{\"matchLabels\":{\"zone\":\"b\"}}]}}" &&
+	other_peer="{\"apiVersion\":\"metallb.io/v1beta2\",\"kind\":\"BGPPeer\",\"metadata\":{\"namespace\":\"metallb-system\",\"name\":\"far\"},\"spec\":{\"myASN\":64512,\"peerASN\":64513,\"peerAddress\":\"192.0.2.2\",\"nodeSelectors\":[{\"matchLabels\":{\"zone\":\"z\"}}]}}" &&
+	{ echo "{\"type\":\"ADDED\",\"object\":$peer}"; echo "{\"type\":\"ADDED\",\"object\":$other_peer}"; cat "$cluster"; } >peers.in &&
+	lb-elect --node node-b <peers.in >peers.out &&
+	head -n 1 peers.out >first &&
+	echo "{\"type\":\"ADDED\",\"object\":$peer}" >expect &&
+	test_cmp expect first &&
+	grep -n "\"via\":\"bgp\",\"peers\":\[\"router\"\]" peers.out &&
+	! grep far peers.out &&
+	lb-elect --node node-a <peers.in >peers.a &&
+	! grep BGPPeer peers.a
+'
+
+test_expect_success 'a peer that stops selecting the node: WITHDRAW, then DELETED' '
+	mkfifo in.peers &&
+	sed "s/\"name\":\"bgp\"},\"spec\":{/&\"nodeSelectors\":[{\"matchLabels\":{\"zone\":\"b\"}}],/" peers.in >peers2.in &&
+	grep -q "nodeSelectors\":\[{\"matchLabels\":{\"zone\":\"b\"}}\],\"ipAddressPools" peers2.in &&
+	test_bg peers sh -c "lb-elect --node node-b <in.peers" &&
+	exec 8>in.peers &&
+	cat peers2.in >&8 &&
+	test_wait_for "grep -q ANNOUNCE peers.out" 10 &&
+	echo "{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"Node\",\"metadata\":{\"name\":\"node-b\",\"labels\":{\"zone\":\"z\"}},\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"192.0.2.22\"}]}}}" >&8 &&
+	exec 8>&- &&
+	test_wait_for "! kill -0 $(test_bg_pid peers) 2>/dev/null" 10 &&
+	grep -v 192.0.2.10 peers.out |
+	sed "s/\"object\":{\"apiVersion\":\"metallb.io\/v1beta2\",\"kind\":\"\([A-Za-z]*\)\",\"metadata\":{\"namespace\":\"metallb-system\",\"name\":\"\([a-z]*\)\".*/\1 \2/; s/\"ip\":\"\([0-9.]*\)\".*/\1/; s/^{\"type\":\"\([A-Z]*\)\",/\1 /" >got &&
+	cat >expect <<-\EOF &&
+	ADDED BGPPeer router
+	ANNOUNCE 203.0.113.10
+	ADDED BGPPeer far
+	WITHDRAW 203.0.113.10
+	DELETED BGPPeer router
+	EOF
+	test_cmp expect got
+'
+
 test_expect_success '--node is required' '
 	test_expect_code 2 lb-elect </dev/null 2>err &&
 	grep -- "--node" err
