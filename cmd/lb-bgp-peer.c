@@ -1,9 +1,12 @@
 /* lb-bgp-peer: a BGP speaker that announces VIPs to routers.
  *
- * Prefixes come from the command line and from ANNOUNCE/WITHDRAW lines on
- * stdin; every peer gets the same set. One poll loop drives the peers'
- * sockets and timers, stdin, the listener and the signals. */
+ * Peers come from the command line, a config file, and BGPPeer events on
+ * stdin (which add, change and remove sessions live). Prefixes come from
+ * the command line (every peer) and from ANNOUNCE/WITHDRAW lines on stdin
+ * (every peer, or the peers a line names). One poll loop drives the peers'
+ * sockets and timers, stdin, the listener, BFD and the signals. */
 #include <errno.h>
+#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -13,6 +16,7 @@
 #include <netinet/tcp.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -22,6 +26,7 @@
 #include "bgp_community.h"
 #include "bgp_config.h"
 #include "bgp_peer.h"
+#include "bgp_vips.h"
 #include "cli.h"
 #include "emit.h"
 #include "exitcode.h"
@@ -52,31 +57,40 @@ struct opts {
 	struct lb_bgp_adjout_attrs attrs;
 };
 
-/* A VIP announced from stdin and the prefix that carries it (its covering
- * prefix with an aggregation length), so a withdraw removes the prefix only
- * when no other VIP still needs it. */
-struct vip {
-	struct lb_addr ip;
-	struct lb_prefix pfx;
+/* One peer and what belongs to it. Peers live on the heap: the session
+ * keeps pointers into itself, and peers come and go while others run. */
+struct slot {
+	struct lb_bgp_peer p;
+	char name[254]; /* BGPPeer metadata.name, or the address */
+	json_t *obj;    /* the BGPPeer its config points into; NULL for --peer */
+	bool live;      /* from a standard input event: such events may change it */
+	/* BFD (RFC 5881): a sending socket of its own, -1 when off. */
+	struct lb_bfd bfd;
+	int bfd_tx;
 };
 
 struct run {
 	struct lb_cli cli;
 	struct opts o;
-	struct lb_bgp_peer peers[MAX_PEERS];
-	char names[MAX_PEERS][254]; /* BGPPeer metadata.name, or the address */
+	struct slot *slots[MAX_PEERS];
 	size_t npeers;
-	json_t *config_objects; /* kept: peer configs point into them */
-	json_t *aliases;        /* Community names -> values */
-	/* BFD (RFC 5881): one receive socket, one sending socket a peer. */
-	struct lb_bfd bfd[MAX_PEERS];
-	int bfd_tx[MAX_PEERS];
-	int bfd_rx;
+	bool running;                /* the loop has started: new peers start at once */
+	struct lb_bgp_peer_config base; /* the options under every BGPPeer */
+	json_t *communities;         /* Community objects by namespace/name */
+	json_t *aliases;             /* Community names -> values */
+	struct lb_bgp_vips vips;     /* from ANNOUNCE lines */
+	/* Prefixes from the command line, kept only when peers may still
+	 * arrive on standard input (a table of 200k costs 3.6 MB). */
+	struct lb_prefix *statics;
+	size_t nstatics, cap_statics;
+	bool keep_statics;
+	int lfd;                     /* the listener, -1 without */
+	int bfd_rx, bfd_rx6;         /* BFD receive sockets, -1 when off */
+	unsigned bfd_port_next;
+	unsigned bfd_disc_next;
 	int json;
 	int output_failed;
 	unsigned long bad_input;
-	struct vip *vips;
-	size_t nvips;
 };
 
 static uint64_t now_ms(void)
@@ -159,12 +173,20 @@ static void emit(struct run *r, json_t *rec)
 	json_decref(rec);
 }
 
+static struct slot *slot_of(struct lb_bgp_peer *p)
+{
+	return (struct slot *)((char *)p - offsetof(struct slot, p));
+}
+
 static void on_state(void *ctx, struct lb_bgp_peer *p, enum lb_bgp_state from,
 		     enum lb_bgp_state to, const char *reason)
 {
 	struct run *r = ctx;
+	struct slot *s = slot_of(p);
 	json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "type", "SESSION", "peer", p->name, "state",
 				lb_bgp_state_name(to), "from", lb_bgp_state_name(from));
+	if (strcmp(s->name, p->name))
+		json_object_set_new(rec, "name", json_string(s->name));
 	if (reason && *reason)
 		json_object_set_new(rec, "reason", json_string(reason));
 	emit(r, rec);
@@ -174,9 +196,12 @@ static void on_state(void *ctx, struct lb_bgp_peer *p, enum lb_bgp_state from,
 static void dump(struct run *r, uint64_t now)
 {
 	for (size_t i = 0; i < r->npeers; i++) {
-		struct lb_bgp_peer *p = &r->peers[i];
+		struct slot *s = r->slots[i];
+		struct lb_bgp_peer *p = &s->p;
 		json_t *rec = json_pack("{s:s, s:s, s:s}", "type", "PEER", "peer", p->name, "state",
 					lb_bgp_state_name(p->fsm.state));
+		if (strcmp(s->name, p->name))
+			json_object_set_new(rec, "name", json_string(s->name));
 		if (p->established_at)
 			json_object_set_new(rec, "uptime_s",
 					    json_integer((json_int_t)((now - p->established_at) / 1000)));
@@ -197,44 +222,70 @@ static void dump(struct run *r, uint64_t now)
 
 /* ---- routes ----------------------------------------------------------------- */
 
-static void cover(const struct run *r, const struct lb_addr *ip, int agg4, int agg6,
-		  struct lb_prefix *out)
+static void cover(const struct lb_addr *ip, int agg4, int agg6, struct lb_prefix *out)
 {
-	(void)r;
 	unsigned len = ip->family == LB_AF_INET ? (unsigned)agg4 : (unsigned)agg6;
 	lb_prefix_cover(ip, len, out);
 }
 
-static int announce_all(struct run *r, const struct lb_prefix *pfx,
-			const struct lb_bgp_adjout_attrs *attrs, const json_t *only)
+/* A prefix of the command line: every peer, now and later. */
+static int announce_static(struct run *r, const struct lb_prefix *pfx, struct lb_err *err)
 {
-	struct lb_err err;
-	for (size_t i = 0; i < r->npeers; i++) {
-		if (only) {
-			size_t k;
-			json_t *v;
-			int hit = 0;
-			json_array_foreach(only, k, v) {
-				const char *s = json_string_value(v);
-				hit |= s && (!strcmp(s, r->peers[i].name) || !strcmp(s, r->names[i]));
-			}
-			if (!hit)
-				continue;
+	if (r->keep_statics) {
+		if (r->nstatics == r->cap_statics) {
+			size_t cap = r->cap_statics ? r->cap_statics * 2 : 64;
+			struct lb_prefix *grown = realloc(r->statics, cap * sizeof(*grown));
+			if (!grown)
+				return lb_err_set(err, "out of memory");
+			r->statics = grown;
+			r->cap_statics = cap;
 		}
-		if (lb_bgp_peer_announce(&r->peers[i], pfx, attrs, &err) < 0) {
-			lb_errorx(&r->cli.log, "%s", err.msg);
-			return -1;
-		}
+		r->statics[r->nstatics++] = *pfx;
 	}
+	for (size_t i = 0; i < r->npeers; i++)
+		if (lb_bgp_peer_announce(&r->slots[i]->p, pfx, &r->o.attrs, err) < 0)
+			return -1;
 	return 0;
 }
 
-static void withdraw_all(struct run *r, const struct lb_prefix *pfx)
+/* Brings one prefix at one peer in line with the VIP table. */
+static void sync_prefix_at(struct run *r, struct slot *s, const struct lb_prefix *pfx)
 {
 	struct lb_err err;
+	const struct lb_bgp_vip *vip = lb_bgp_vips_choose(&r->vips, pfx, s->name, s->p.name);
+	int rc = vip ? lb_bgp_peer_announce(&s->p, pfx, &vip->attrs, &err)
+		     : lb_bgp_peer_withdraw(&s->p, pfx, &err);
+	if (rc < 0)
+		lb_errorx(&r->cli.log, "neighbor %s: %s", s->p.name, err.msg);
+}
+
+static void sync_prefix(struct run *r, const struct lb_prefix *pfx)
+{
 	for (size_t i = 0; i < r->npeers; i++)
-		if (lb_bgp_peer_withdraw(&r->peers[i], pfx, &err) < 0)
-			lb_errorx(&r->cli.log, "%s", err.msg);
+		sync_prefix_at(r, r->slots[i], pfx);
+}
+
+struct fill {
+	struct run *r;
+	struct slot *s;
+};
+
+static void fill_vip(void *ctx, const struct lb_bgp_vip *vip)
+{
+	struct fill *f = ctx;
+	if (lb_bgp_vip_selects(vip, f->s->name, f->s->p.name))
+		sync_prefix_at(f->r, f->s, &vip->pfx);
+}
+
+/* A new peer gets the command line's prefixes and every VIP naming it. */
+static int fill_peer(struct run *r, struct slot *s, struct lb_err *err)
+{
+	for (size_t i = 0; i < r->nstatics; i++)
+		if (lb_bgp_peer_announce(&s->p, &r->statics[i], &r->o.attrs, err) < 0)
+			return -1;
+	struct fill f = {r, s};
+	lb_bgp_vips_each(&r->vips, fill_vip, &f);
+	return 0;
 }
 
 static int json_u32(const json_t *v, const char *key, uint32_t *out, struct lb_err *err)
@@ -313,46 +364,21 @@ static int line_attrs(struct run *r, const json_t *ev, struct lb_bgp_adjout_attr
 	return 0;
 }
 
-static struct vip *find_vip(struct run *r, const struct lb_addr *ip)
+static int handle_vip(struct run *r, const char *type, const json_t *ev, struct lb_err *err)
 {
-	for (size_t i = 0; i < r->nvips; i++)
-		if (lb_addr_eq(&r->vips[i].ip, ip))
-			return &r->vips[i];
-	return NULL;
-}
-
-static bool prefix_used(const struct run *r, const struct lb_prefix *p)
-{
-	for (size_t i = 0; i < r->nvips; i++)
-		if (r->vips[i].pfx.len == p->len && lb_addr_eq(&r->vips[i].pfx.addr, &p->addr))
-			return true;
-	return false;
-}
-
-static int handle_line(struct run *r, const json_t *ev, struct lb_err *err)
-{
-	const char *type = json_string_value(json_object_get(ev, "type"));
 	const char *via = json_string_value(json_object_get(ev, "via"));
 	const char *ipstr = json_string_value(json_object_get(ev, "ip"));
-	if (!type)
-		return lb_err_set(err, "no \"type\"");
-	if (strcmp(type, "ANNOUNCE") && strcmp(type, "WITHDRAW"))
-		return 0; /* other stages' lines pass by */
 	if (via && strcmp(via, "bgp"))
 		return 0; /* e.g. "l2", for lb-arp-announce */
 	if (!ipstr)
 		return lb_err_set(err, "%s without \"ip\"", type);
 	struct lb_addr ip;
+	struct lb_prefix p, gone;
 	if (lb_addr_parse(ipstr, &ip, err) < 0)
 		return -1;
-	struct vip *old = find_vip(r, &ip);
 	if (!strcmp(type, "WITHDRAW")) {
-		if (!old)
-			return 0;
-		struct lb_prefix p = old->pfx;
-		*old = r->vips[--r->nvips];
-		if (!prefix_used(r, &p))
-			withdraw_all(r, &p);
+		if (lb_bgp_vips_remove(&r->vips, &ip, &gone))
+			sync_prefix(r, &gone);
 		return 0;
 	}
 
@@ -371,26 +397,287 @@ static int handle_line(struct run *r, const json_t *ev, struct lb_err *err)
 	struct lb_bgp_adjout_attrs attrs;
 	if (line_attrs(r, ev, &attrs, err) < 0)
 		return -1;
-	const json_t *only = json_object_get(ev, "peers");
-	if (only && !json_is_array(only))
-		return lb_err_set(err, "peers: not an array of addresses");
-	struct lb_prefix p;
-	cover(r, &ip, agg4, agg6, &p);
-	if (old && !(old->pfx.len == p.len && lb_addr_eq(&old->pfx.addr, &p.addr))) {
-		struct lb_prefix gone = old->pfx;
-		old->pfx = p;
-		if (!prefix_used(r, &gone))
-			withdraw_all(r, &gone);
-	} else if (!old) {
-		struct vip *grown = realloc(r->vips, (r->nvips + 1) * sizeof(*grown));
-		if (!grown)
-			return lb_err_set(err, "out of memory");
-		r->vips = grown;
-		r->vips[r->nvips++] = (struct vip){ip, p};
+	bool moved;
+	cover(&ip, agg4, agg6, &p);
+	if (lb_bgp_vips_set(&r->vips, &ip, &p, &attrs, json_object_get(ev, "peers"), &moved, &gone,
+			    err) < 0)
+		return -1;
+	if (moved)
+		sync_prefix(r, &gone);
+	sync_prefix(r, &p);
+	return 0;
+}
+
+/* ---- peers ------------------------------------------------------------------- */
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* RFC 5881 §4-5: control packets to port 3784 from a source port in
+ * 49152-65535, with TTL (hop limit) 255, and only packets that arrive with
+ * 255 are taken, so they cannot come from beyond the link. */
+static int bfd_socket_rx(int family)
+{
+	int one = 1;
+	struct sockaddr_storage ss;
+	struct lb_addr any;
+	memset(&any, 0, sizeof(any));
+	any.family = family == AF_INET ? LB_AF_INET : LB_AF_INET6;
+	socklen_t sl = lb_addr_to_sockaddr(&any, LB_BFD_PORT, &ss);
+	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	int rc = setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (family == AF_INET)
+		rc |= setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one));
+	else
+		rc |= setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) |
+		      setsockopt(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &one, sizeof(one));
+	if (rc < 0 || bind(fd, (struct sockaddr *)&ss, sl) < 0) {
+		int e = errno;
+		close(fd);
+		errno = e;
+		return -1;
 	}
-	if (only) /* a later line may name other peers: start from none */
-		withdraw_all(r, &p);
-	return announce_all(r, &p, &attrs, only);
+	return fd;
+}
+
+static void bfd_start(struct run *r, struct slot *s)
+{
+	struct lb_bgp_peer *p = &s->p;
+	s->bfd_tx = -1;
+	if (!r->o.bfd)
+		return;
+	int v6 = p->cfg.addr.family == LB_AF_INET6;
+	int ttl = 255;
+	int tx = socket(v6 ? AF_INET6 : AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (tx < 0 || (v6 ? setsockopt(tx, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &ttl, sizeof(ttl))
+			  : setsockopt(tx, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl))) < 0) {
+		lb_warn(&r->cli.log, "neighbor %s: BFD socket", p->name);
+		if (tx >= 0)
+			close(tx);
+		return;
+	}
+	struct sockaddr_storage src, dst;
+	struct lb_addr any;
+	memset(&any, 0, sizeof(any));
+	any.family = p->cfg.addr.family;
+	const struct lb_addr *from = p->cfg.source.family ? &p->cfg.source : &any;
+	int bound = -1;
+	/* One source port per session for its whole life (RFC 5881 §4). */
+	for (unsigned tries = 0; tries < 16384 && bound < 0; tries++) {
+		unsigned port = 49152 + r->bfd_port_next++ % 16384;
+		socklen_t sl = lb_addr_to_sockaddr(from, (uint16_t)port, &src);
+		bound = bind(tx, (struct sockaddr *)&src, sl);
+	}
+	socklen_t dl = lb_addr_to_sockaddr(&p->cfg.addr, LB_BFD_PORT, &dst);
+	if (bound < 0 || connect(tx, (struct sockaddr *)&dst, dl) < 0) {
+		lb_warn(&r->cli.log, "neighbor %s: BFD socket", p->name);
+		close(tx);
+		return;
+	}
+	s->bfd_tx = tx;
+	uint32_t disc = (uint32_t)getpid() << 8 ^ ++r->bfd_disc_next;
+	lb_bfd_init(&s->bfd, disc ? disc : 1, (uint32_t)r->o.bfd_interval * 1000,
+		    (uint32_t)r->o.bfd_interval * 1000, (uint8_t)r->o.bfd_multiplier, now_us());
+}
+
+/* RFC 5880 §6.8.16: AdminDown tells the peer we are going, not failing. */
+static void bfd_stop(struct slot *s, bool say_admin_down)
+{
+	if (s->bfd_tx < 0)
+		return;
+	struct lb_bfd_packet pk;
+	uint8_t out[LB_BFD_LEN];
+	s->bfd.state = LB_BFD_DOWN;
+	s->bfd.t_tx = 0;
+	if (say_admin_down && lb_bfd_due(&s->bfd, 1, &pk)) {
+		pk.state = LB_BFD_ADMIN_DOWN;
+		pk.diag = LB_BFD_DIAG_ADMIN_DOWN;
+		lb_bfd_encode(&pk, out);
+		/* Best effort: the peer's detection timer does the rest. */
+		(void)!send(s->bfd_tx, out, sizeof(out), 0);
+	}
+	close(s->bfd_tx);
+	s->bfd_tx = -1;
+}
+
+static struct slot *find_slot(struct run *r, const char *name, size_t *idx)
+{
+	for (size_t i = 0; i < r->npeers; i++)
+		if (!strcmp(r->slots[i]->name, name)) {
+			if (idx)
+				*idx = i;
+			return r->slots[i];
+		}
+	return NULL;
+}
+
+/* A new peer: its session, its routes, its BFD, started at once when the
+ * loop runs. */
+static int add_slot(struct run *r, const struct lb_bgp_peer_config *pc, const char *name,
+		    json_t *obj, bool live, struct lb_err *err)
+{
+	char buf[LB_ADDR_STRLEN];
+	if (r->npeers >= MAX_PEERS)
+		return lb_err_set(err, "more than %d peers", MAX_PEERS);
+	for (size_t i = 0; i < r->npeers; i++)
+		if (lb_addr_eq(&r->slots[i]->p.cfg.addr, &pc->addr))
+			return lb_err_set(err, "peer %s given twice (also %s)",
+					  lb_addr_format(&pc->addr, buf), r->slots[i]->name);
+	struct slot *s = calloc(1, sizeof(*s));
+	if (!s)
+		return lb_err_set(err, "out of memory");
+	if (lb_bgp_peer_init(&s->p, pc, &r->cli.log, err) < 0) {
+		lb_bgp_peer_free(&s->p);
+		free(s);
+		return -1;
+	}
+	snprintf(s->name, sizeof(s->name), "%s", name ? name : s->p.name);
+	s->p.on_state = on_state;
+	s->p.ctx = r;
+	s->obj = obj ? json_incref(obj) : NULL;
+	s->live = live;
+	s->bfd_tx = -1;
+	if (fill_peer(r, s, err) < 0) {
+		lb_bgp_peer_free(&s->p);
+		json_decref(s->obj);
+		free(s);
+		return -1;
+	}
+	r->slots[r->npeers++] = s;
+	if (r->running) {
+		if (r->lfd >= 0 && pc->md5_password &&
+		    lb_bgp_md5_set(r->lfd, &pc->addr, pc->md5_password, err) < 0)
+			lb_warnx(&r->cli.log, "neighbor %s: %s", s->p.name, err->msg);
+		if (pc->passive && r->lfd < 0)
+			lb_warnx(&r->cli.log, "neighbor %s: passive, but there is no listener",
+				 s->p.name);
+		bfd_start(r, s);
+		lb_bgp_peer_start(&s->p, now_ms());
+	}
+	return 0;
+}
+
+/* Ends a peer's session with a Cease of the given RFC 4486 subcode and
+ * forgets it. */
+static void remove_slot(struct run *r, size_t idx, uint8_t subcode, const char *why)
+{
+	struct slot *s = r->slots[idx];
+	struct lb_err err;
+	lb_info(&r->cli.log, "neighbor %s: %s", s->p.name, why);
+	lb_bgp_peer_cease(&s->p, subcode, why, 300, now_ms());
+	bfd_stop(s, true);
+	if (r->lfd >= 0 && s->p.cfg.md5_password)
+		lb_bgp_md5_set(r->lfd, &s->p.cfg.addr, "", &err); /* key length 0 deletes it */
+	lb_bgp_peer_free(&s->p);
+	json_decref(s->obj);
+	free(s);
+	memmove(&r->slots[idx], &r->slots[idx + 1], (r->npeers - idx - 1) * sizeof(r->slots[0]));
+	r->npeers--;
+}
+
+/* The Community objects held so far, as one name -> value table. */
+static int aliases_rebuild(struct run *r, struct lb_err *err)
+{
+	json_t *aliases = json_object();
+	const char *k;
+	json_t *obj;
+	json_object_foreach(r->communities, k, obj) {
+		if (lb_bgp_community_aliases_add(aliases, obj, err) < 0) {
+			json_decref(aliases);
+			return -1;
+		}
+	}
+	json_decref(r->aliases);
+	r->aliases = aliases;
+	return 0;
+}
+
+static void object_key(const json_t *obj, char *key, size_t size)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = json_string_value(json_object_get(md, "namespace"));
+	const char *n = json_string_value(json_object_get(md, "name"));
+	snprintf(key, size, "%s/%s", ns ? ns : "", n ? n : "");
+}
+
+/* Contract C of the speaker pipeline: lb-watch events for BGPPeer and
+ * Community objects (passed on by lb-elect for the peers that select this
+ * node) add, change and remove sessions while the others run. */
+static int handle_object(struct run *r, const char *type, json_t *obj, struct lb_err *err)
+{
+	const char *kind = json_string_value(json_object_get(obj, "kind"));
+	bool deleted = !strcmp(type, "DELETED");
+	char key[600];
+	if (!kind)
+		return 0;
+	if (!strcmp(kind, "Community")) {
+		object_key(obj, key, sizeof(key));
+		json_t *saved = json_incref(json_object_get(r->communities, key));
+		if (deleted)
+			json_object_del(r->communities, key);
+		else
+			json_object_set(r->communities, key, obj);
+		int rc = aliases_rebuild(r, err);
+		if (rc < 0) { /* a bad object changes nothing */
+			if (saved)
+				json_object_set(r->communities, key, saved);
+			else
+				json_object_del(r->communities, key);
+			aliases_rebuild(r, NULL);
+		}
+		json_decref(saved);
+		return rc;
+	}
+	if (strcmp(kind, "BGPPeer"))
+		return 0;
+	const char *name = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+	if (!name)
+		return lb_err_set(err, "BGPPeer without metadata.name");
+	size_t idx;
+	struct slot *old = find_slot(r, name, &idx);
+	if (old && !old->live) {
+		lb_debug(&r->cli.log, "BGPPeer %s: %s ignored: configured by --peer or --config", name,
+			 type);
+		return 0;
+	}
+	if (deleted) {
+		if (old)
+			remove_slot(r, idx, LB_BGP_CEASE_PEER_DECONFIGURED, "BGPPeer deleted");
+		return 0;
+	}
+	struct lb_bgp_peer_config pc = r->base;
+	char n[254];
+	if (lb_bgp_peer_from_object(obj, &pc, n, sizeof(n), err) < 0)
+		return -1;
+	if (old) {
+		if (json_equal(json_object_get(old->obj, "spec"), json_object_get(obj, "spec")))
+			return 0;
+		/* RFC 4486 Other Configuration Change, then the new session. */
+		remove_slot(r, idx, LB_BGP_CEASE_CONFIG_CHANGE, "BGPPeer changed");
+	}
+	return add_slot(r, &pc, name, obj, true, err);
+}
+
+static int handle_line(struct run *r, json_t *ev, struct lb_err *err)
+{
+	const char *type = json_string_value(json_object_get(ev, "type"));
+	if (!type)
+		return lb_err_set(err, "no \"type\"");
+	if (!strcmp(type, "ANNOUNCE") || !strcmp(type, "WITHDRAW"))
+		return handle_vip(r, type, ev, err);
+	if (!strcmp(type, "ADDED") || !strcmp(type, "MODIFIED") || !strcmp(type, "DELETED")) {
+		json_t *obj = json_object_get(ev, "object");
+		if (!json_is_object(obj))
+			return lb_err_set(err, "%s without \"object\"", type);
+		return handle_object(r, type, obj, err);
+	}
+	return 0; /* SYNCED and other stages' lines pass by */
 }
 
 static void drain_stdin(struct run *r, struct lb_ndjson_reader *rd)
@@ -439,37 +726,17 @@ static int operand(struct run *r, const char *s, const char *file, unsigned long
 	} else {
 		rc = lb_addr_parse(s, &a, err);
 		if (rc == 0)
-			cover(r, &a, r->o.agg4, r->o.agg6, &p);
+			cover(&a, r->o.agg4, r->o.agg6, &p);
 	}
 	if (rc == 0)
-		rc = announce_all(r, &p, &r->o.attrs, NULL);
+		rc = announce_static(r, &p, err);
 	if (rc < 0 && file)
 		lb_err_prefix(err, "%s:%lu", file, line);
 	return rc;
 }
 
-static int add_peer(struct run *r, const struct lb_bgp_peer_config *pc, const char *name,
-		    struct lb_err *err)
-{
-	char buf[LB_ADDR_STRLEN];
-	if (r->npeers >= MAX_PEERS)
-		return lb_err_set(err, "more than %d peers", MAX_PEERS);
-	for (size_t i = 0; i < r->npeers; i++)
-		if (lb_addr_eq(&r->peers[i].cfg.addr, &pc->addr))
-			return lb_err_set(err, "peer %s given twice", lb_addr_format(&pc->addr, buf));
-	struct lb_bgp_peer *p = &r->peers[r->npeers];
-	if (lb_bgp_peer_init(p, pc, &r->cli.log, err) < 0)
-		return -1;
-	snprintf(r->names[r->npeers], sizeof(r->names[0]), "%s", name ? name : p->name);
-	p->on_state = on_state;
-	p->ctx = r;
-	r->npeers++;
-	return 0;
-}
-
 struct config_load {
 	struct run *r;
-	const struct lb_bgp_peer_config *base;
 	int failed;
 };
 
@@ -479,17 +746,19 @@ static int config_object(void *ctx, json_t *obj, const char *file, unsigned long
 	struct run *r = cl->r;
 	const char *kind = json_string_value(json_object_get(obj, "kind"));
 	struct lb_err err;
+	char key[600];
 	if (kind && !strcmp(kind, "BGPPeer")) {
-		struct lb_bgp_peer_config pc = *cl->base;
+		struct lb_bgp_peer_config pc = r->base;
 		char name[254];
-		json_array_append(r->config_objects, obj);
 		if (lb_bgp_peer_from_object(obj, &pc, name, sizeof(name), &err) < 0 ||
-		    add_peer(r, &pc, name, &err) < 0) {
+		    add_slot(r, &pc, name, obj, false, &err) < 0) {
 			lb_errorx(&r->cli.log, "%s:%lu: %s", file, line, err.msg);
 			cl->failed = 1;
 		}
 	} else if (kind && !strcmp(kind, "Community")) {
-		if (lb_bgp_community_aliases_add(r->aliases, obj, &err) < 0) {
+		object_key(obj, key, sizeof(key));
+		json_object_set(r->communities, key, obj);
+		if (aliases_rebuild(r, &err) < 0) {
 			lb_errorx(&r->cli.log, "%s:%lu: %s", file, line, err.msg);
 			cl->failed = 1;
 		}
@@ -499,12 +768,26 @@ static int config_object(void *ctx, json_t *obj, const char *file, unsigned long
 	return 0;
 }
 
+/* Peers may arrive later as BGPPeer events when standard input is a pipe,
+ * a socket or a file (not a terminal, not /dev/null). */
+static bool stdin_may_bring_peers(void)
+{
+	struct stat st;
+	if (fstat(STDIN_FILENO, &st) < 0)
+		return false;
+	return S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISREG(st.st_mode);
+}
+
 static void setup(struct run *r)
 {
 	struct lb_err err;
 	struct opts *o = &r->o;
-	if (!o->npeers && !o->config)
-		lb_cli_usage_error(&r->cli, "--peer or --config is required");
+	r->lfd = r->bfd_rx = r->bfd_rx6 = -1;
+	lb_bgp_vips_init(&r->vips);
+	r->keep_statics = stdin_may_bring_peers();
+	if (!o->npeers && !o->config && !r->keep_statics)
+		lb_cli_usage_error(&r->cli, "--peer or --config is required "
+					    "(or BGPPeer events on a pipe as standard input)");
 	struct lb_bgp_peer_config pc;
 	memset(&pc, 0, sizeof(pc));
 	if (o->port <= 0 || o->port > 65535)
@@ -551,11 +834,12 @@ static void setup(struct run *r)
 		lb_cli_usage_error(&r->cli, "--aggregation-length %d: not from 0 to 32", o->agg4);
 	if (o->agg6 < 0 || o->agg6 > 128)
 		lb_cli_usage_error(&r->cli, "--aggregation-length-v6 %d: not from 0 to 128", o->agg6);
+	r->base = pc;
 
-	r->config_objects = json_array();
+	r->communities = json_object();
 	r->aliases = json_object();
 	if (o->config) {
-		struct config_load cl = {r, &pc, 0};
+		struct config_load cl = {r, 0};
 		if (lb_manifest_load_file(o->config, config_object, &cl, &err) < 0)
 			lb_cli_usage_error(&r->cli, "%s", err.msg);
 		if (cl.failed)
@@ -576,10 +860,10 @@ static void setup(struct run *r)
 		if (!pc.router_id && pc.addr.family == LB_AF_INET6)
 			lb_cli_usage_error(&r->cli, "--peer %s: an IPv6 session needs --router-id",
 					   o->peers[i]);
-		if (add_peer(r, &pc, NULL, &err) < 0)
+		if (add_slot(r, &pc, NULL, NULL, false, &err) < 0)
 			lb_cli_usage_error(&r->cli, "--peer %s: %s", o->peers[i], err.msg);
 	}
-	if (!r->npeers)
+	if (o->config && !r->npeers && !r->keep_statics)
 		lb_cli_usage_error(&r->cli, "%s: no BGPPeer objects", o->config);
 
 	for (int i = 0; i < r->cli.nargs && r->cli.args[i]; i++)
@@ -615,8 +899,8 @@ static int accept_one(struct run *r, int lfd, uint64_t now)
 	if (lb_addr_from_sockaddr((struct sockaddr *)&ss, &from) == 0) {
 		lb_bgp_addr_unmap(&from);
 		for (size_t i = 0; i < r->npeers; i++)
-			if (lb_addr_eq(&r->peers[i].cfg.addr, &from)) {
-				lb_bgp_peer_accept(&r->peers[i], fd, now);
+			if (lb_addr_eq(&r->slots[i]->p.cfg.addr, &from)) {
+				lb_bgp_peer_accept(&r->slots[i]->p, fd, now);
 				return 0;
 			}
 		lb_info(&r->cli.log, "connection from %s refused: not a configured peer",
@@ -639,97 +923,52 @@ static int open_usr(void)
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
-}
-
-/* RFC 5881 §4-5: control packets to port 3784 from a source port in
- * 49152-65535, with TTL 255, and only packets that arrive with TTL 255 are
- * taken (so they cannot come from beyond the link). IPv4 peers only. */
 static void bfd_open(struct run *r)
 {
-	struct lb_err err;
-	r->bfd_rx = -1;
-	for (size_t i = 0; i < r->npeers; i++)
-		r->bfd_tx[i] = -1;
 	if (!r->o.bfd)
 		return;
-	int one = 1, ttl = 255;
-	struct sockaddr_in sin;
-	memset(&sin, 0, sizeof(sin));
-	sin.sin_family = AF_INET;
-	sin.sin_port = htons(LB_BFD_PORT);
-	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0 ||
-	    setsockopt(fd, IPPROTO_IP, IP_RECVTTL, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&sin, sizeof(sin)) < 0)
+	r->bfd_rx = bfd_socket_rx(AF_INET);
+	if (r->bfd_rx < 0)
 		lb_fatal(&r->cli.log, LB_EXIT_ENV, "BFD: UDP port %d", LB_BFD_PORT);
-	r->bfd_rx = fd;
-	uint64_t now = now_us();
-	for (size_t i = 0; i < r->npeers; i++) {
-		struct lb_bgp_peer *p = &r->peers[i];
-		if (p->cfg.addr.family != LB_AF_INET) {
-			lb_warnx(&r->cli.log, "neighbor %s: BFD is for IPv4 peers only", p->name);
-			continue;
-		}
-		int tx = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-		if (tx < 0 || setsockopt(tx, IPPROTO_IP, IP_TTL, &ttl, sizeof(ttl)) < 0)
-			lb_fatal(&r->cli.log, LB_EXIT_ENV, "BFD socket");
-		struct sockaddr_storage src;
-		struct lb_addr any;
-		memset(&any, 0, sizeof(any));
-		any.family = LB_AF_INET;
-		const struct lb_addr *from = p->cfg.source.family ? &p->cfg.source : &any;
-		int bound = -1;
-		for (unsigned port = 49152 + (unsigned)i; port <= 65535 && bound < 0; port += MAX_PEERS) {
-			socklen_t sl = lb_addr_to_sockaddr(from, (uint16_t)port, &src);
-			bound = bind(tx, (struct sockaddr *)&src, sl);
-		}
-		struct sockaddr_storage dst;
-		socklen_t dl = lb_addr_to_sockaddr(&p->cfg.addr, LB_BFD_PORT, &dst);
-		if (bound < 0 || connect(tx, (struct sockaddr *)&dst, dl) < 0)
-			lb_fatal(&r->cli.log, LB_EXIT_ENV, "neighbor %s: BFD socket", p->name);
-		r->bfd_tx[i] = tx;
-		lb_bfd_init(&r->bfd[i], (uint32_t)(getpid() << 8 | (unsigned)(i + 1)),
-			    (uint32_t)r->o.bfd_interval * 1000, (uint32_t)r->o.bfd_interval * 1000,
-			    (uint8_t)r->o.bfd_multiplier, now);
-	}
-	(void)err;
+	r->bfd_rx6 = bfd_socket_rx(AF_INET6);
+	if (r->bfd_rx6 < 0)
+		lb_warn(&r->cli.log, "BFD: UDP port %d over IPv6", LB_BFD_PORT);
+	for (size_t i = 0; i < r->npeers; i++)
+		bfd_start(r, r->slots[i]);
 }
 
-static void bfd_changed(struct run *r, size_t i, enum lb_bfd_state from, uint64_t now_ms_)
+static void bfd_changed(struct run *r, struct slot *s, enum lb_bfd_state from, uint64_t now_ms_)
 {
-	struct lb_bgp_peer *p = &r->peers[i];
-	enum lb_bfd_state to = r->bfd[i].state;
+	struct lb_bgp_peer *p = &s->p;
+	enum lb_bfd_state to = s->bfd.state;
 	lb_info(&r->cli.log, "neighbor %s: BFD state change %s -> %s", p->name,
 		lb_bfd_state_name(from), lb_bfd_state_name(to));
 	json_t *rec = json_pack("{s:s, s:s, s:s, s:s}", "type", "BFD", "peer", p->name, "state",
 				lb_bfd_state_name(to), "from", lb_bfd_state_name(from));
 	emit(r, rec);
 	if (from == LB_BFD_UP && to == LB_BFD_DOWN)
-		lb_bgp_peer_down(p, r->bfd[i].diag == LB_BFD_DIAG_TIME_EXPIRED
+		lb_bgp_peer_down(p, s->bfd.diag == LB_BFD_DIAG_TIME_EXPIRED
 					    ? "BFD detection time expired"
 					    : "BFD session down",
 				 now_ms_);
 }
 
-static void bfd_read(struct run *r, uint64_t now)
+static void bfd_read(struct run *r, int fd, uint64_t now)
 {
 	for (;;) {
 		uint8_t buf[128];
-		char cbuf[64];
-		struct sockaddr_in from;
+		char cbuf[128];
+		struct sockaddr_storage from;
 		struct iovec iov = {buf, sizeof(buf)};
 		struct msghdr mh = {&from, sizeof(from), &iov, 1, cbuf, sizeof(cbuf), 0};
-		ssize_t n = recvmsg(r->bfd_rx, &mh, 0);
+		char name[LB_ADDR_STRLEN];
+		ssize_t n = recvmsg(fd, &mh, 0);
 		if (n < 0)
 			return;
 		int ttl = -1;
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL &&
+			if (((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_TTL) ||
+			     (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_HOPLIMIT)) &&
 			    c->cmsg_len >= CMSG_LEN(sizeof(int)))
 				memcpy(&ttl, CMSG_DATA(c), sizeof(int));
 		struct lb_addr src;
@@ -739,19 +978,21 @@ static void bfd_read(struct run *r, uint64_t now)
 			continue;
 		if (ttl != 255) {
 			lb_debug(&r->cli.log, "BFD from %s dropped: TTL %d, not 255 (RFC 5881 §5)",
-				 r->peers[0].name, ttl);
+				 lb_addr_format(&src, name), ttl);
 			continue;
 		}
 		if (lb_bfd_decode(buf, (size_t)n, &pk, &err) < 0) {
-			lb_debug(&r->cli.log, "BFD packet dropped: %s", err.msg);
+			lb_debug(&r->cli.log, "BFD packet from %s dropped: %s",
+				 lb_addr_format(&src, name), err.msg);
 			continue;
 		}
 		for (size_t i = 0; i < r->npeers; i++) {
-			if (r->bfd_tx[i] < 0 || !lb_addr_eq(&r->peers[i].cfg.addr, &src))
+			struct slot *s = r->slots[i];
+			if (s->bfd_tx < 0 || !lb_addr_eq(&s->p.cfg.addr, &src))
 				continue;
-			enum lb_bfd_state before = r->bfd[i].state;
-			if (lb_bfd_receive(&r->bfd[i], &pk, now))
-				bfd_changed(r, i, before, now / 1000);
+			enum lb_bfd_state before = s->bfd.state;
+			if (lb_bfd_receive(&s->bfd, &pk, now))
+				bfd_changed(r, s, before, now / 1000);
 		}
 	}
 }
@@ -759,18 +1000,19 @@ static void bfd_read(struct run *r, uint64_t now)
 static void bfd_run(struct run *r, uint64_t now, uint64_t *deadline_ms)
 {
 	for (size_t i = 0; i < r->npeers; i++) {
-		if (r->bfd_tx[i] < 0)
+		struct slot *s = r->slots[i];
+		if (s->bfd_tx < 0)
 			continue;
-		struct lb_bfd *b = &r->bfd[i];
+		struct lb_bfd *b = &s->bfd;
 		enum lb_bfd_state before = b->state;
 		if (lb_bfd_tick(b, now))
-			bfd_changed(r, i, before, now / 1000);
+			bfd_changed(r, s, before, now / 1000);
 		struct lb_bfd_packet pk;
 		if (lb_bfd_due(b, now, &pk)) {
 			uint8_t out[LB_BFD_LEN];
 			lb_bfd_encode(&pk, out);
-			if (send(r->bfd_tx[i], out, sizeof(out), 0) < 0)
-				lb_debug(&r->cli.log, "neighbor %s: BFD send: %s", r->peers[i].name,
+			if (send(s->bfd_tx, out, sizeof(out), 0) < 0)
+				lb_debug(&r->cli.log, "neighbor %s: BFD send: %s", s->p.name,
 					 strerror(errno));
 		}
 		uint64_t d = (lb_bfd_deadline(b) + 999) / 1000;
@@ -778,6 +1020,8 @@ static void bfd_run(struct run *r, uint64_t now, uint64_t *deadline_ms)
 			*deadline_ms = d;
 	}
 }
+
+enum { PFD_SIG, PFD_USR, PFD_LISTEN, PFD_STDIN, PFD_BFD, PFD_BFD6, PFD_PEERS };
 
 static int loop(struct run *r)
 {
@@ -791,49 +1035,54 @@ static int loop(struct run *r)
 
 	/* Listen for the peers' own connections; a passive speaker has no
 	 * other way to get a session. */
-	bool any_passive = false;
+	bool any_passive = r->o.passive;
 	for (size_t i = 0; i < r->npeers; i++)
-		any_passive |= r->peers[i].cfg.passive;
+		any_passive |= r->slots[i]->p.cfg.passive;
 	struct lb_addr src;
 	memset(&src, 0, sizeof(src));
 	if (r->o.source)
 		lb_addr_parse(r->o.source, &src, NULL);
-	int lfd = lb_bgp_listen(&src, (uint16_t)r->o.port, &err);
-	if (lfd < 0) {
+	r->lfd = lb_bgp_listen(&src, (uint16_t)r->o.port, &err);
+	if (r->lfd < 0) {
 		if (any_passive)
 			lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
 		lb_debug(&r->cli.log, "%s (only outgoing sessions)", err.msg);
 	}
-	for (size_t i = 0; lfd >= 0 && i < r->npeers; i++)
-		if (r->peers[i].cfg.md5_password &&
-		    lb_bgp_md5_set(lfd, &r->peers[i].cfg.addr, r->peers[i].cfg.md5_password, &err) < 0)
+	for (size_t i = 0; r->lfd >= 0 && i < r->npeers; i++) {
+		const struct lb_bgp_peer_config *pc = &r->slots[i]->p.cfg;
+		if (pc->md5_password && lb_bgp_md5_set(r->lfd, &pc->addr, pc->md5_password, &err) < 0)
 			lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
+	}
 
 	bfd_open(r);
 	uint64_t now = now_ms();
 	for (size_t i = 0; i < r->npeers; i++)
-		lb_bgp_peer_start(&r->peers[i], now);
+		lb_bgp_peer_start(&r->slots[i]->p, now);
+	r->running = true;
 
 	struct lb_ndjson_reader rd;
 	lb_ndjson_reader_init(&rd, "<stdin>", 0);
 	bool stdin_open = !isatty(STDIN_FILENO);
 	int code = LB_EXIT_OK, sig = 0;
 	bool restart = false;
-	struct pollfd pfd[5 + MAX_PEERS];
+	struct pollfd pfd[PFD_PEERS + MAX_PEERS];
+	struct slot *polled[MAX_PEERS];
 	while (!sig) {
-		size_t n = 0;
-		pfd[n++] = (struct pollfd){sfd, POLLIN, 0};
-		pfd[n++] = (struct pollfd){ufd, POLLIN, 0};
-		pfd[n++] = (struct pollfd){lfd, POLLIN, 0};
-		pfd[n++] = (struct pollfd){stdin_open ? STDIN_FILENO : -1, POLLIN, 0};
-		pfd[n++] = (struct pollfd){r->bfd_rx, POLLIN, 0};
+		pfd[PFD_SIG] = (struct pollfd){sfd, POLLIN, 0};
+		pfd[PFD_USR] = (struct pollfd){ufd, POLLIN, 0};
+		pfd[PFD_LISTEN] = (struct pollfd){r->lfd, POLLIN, 0};
+		pfd[PFD_STDIN] = (struct pollfd){stdin_open ? STDIN_FILENO : -1, POLLIN, 0};
+		pfd[PFD_BFD] = (struct pollfd){r->bfd_rx, POLLIN, 0};
+		pfd[PFD_BFD6] = (struct pollfd){r->bfd_rx6, POLLIN, 0};
 		uint64_t deadline = 0;
 		bfd_run(r, now_us(), &deadline);
-		for (size_t i = 0; i < r->npeers; i++) {
+		size_t npolled = r->npeers;
+		for (size_t i = 0; i < npolled; i++) {
 			short ev;
-			int fd = lb_bgp_peer_poll_events(&r->peers[i], &ev);
-			pfd[n++] = (struct pollfd){fd, ev, 0};
-			uint64_t d = lb_bgp_peer_deadline(&r->peers[i]);
+			polled[i] = r->slots[i];
+			int fd = lb_bgp_peer_poll_events(&polled[i]->p, &ev);
+			pfd[PFD_PEERS + i] = (struct pollfd){fd, ev, 0};
+			uint64_t d = lb_bgp_peer_deadline(&polled[i]->p);
 			if (d && (!deadline || d < deadline))
 				deadline = d;
 		}
@@ -841,13 +1090,13 @@ static int loop(struct run *r)
 		int timeout = -1;
 		if (deadline)
 			timeout = deadline <= now ? 0 : (int)(deadline - now);
-		if (poll(pfd, n, timeout) < 0) {
+		if (poll(pfd, PFD_PEERS + npolled, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			lb_fatal(&r->cli.log, LB_EXIT_ENV, "poll");
 		}
 		now = now_ms();
-		if (pfd[0].revents) {
+		if (pfd[PFD_SIG].revents) {
 			int s;
 			while ((s = lb_sig_read(sfd)) > 0) {
 				if (s == SIGHUP)
@@ -856,7 +1105,7 @@ static int loop(struct run *r)
 					sig = s;
 			}
 		}
-		if (pfd[1].revents) {
+		if (pfd[PFD_USR].revents) {
 			struct signalfd_siginfo si;
 			while (read(ufd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGUSR1) {
@@ -867,26 +1116,30 @@ static int loop(struct run *r)
 				}
 			}
 		}
-		if (pfd[2].revents)
-			while (accept_one(r, lfd, now) == 0)
+		if (pfd[PFD_LISTEN].revents)
+			while (accept_one(r, r->lfd, now) == 0)
 				;
-		if (pfd[4].revents)
-			bfd_read(r, now_us());
-		if (pfd[3].revents) {
+		if (pfd[PFD_BFD].revents)
+			bfd_read(r, r->bfd_rx, now_us());
+		if (pfd[PFD_BFD6].revents)
+			bfd_read(r, r->bfd_rx6, now_us());
+		/* The peers polled, before standard input may add or remove some. */
+		for (size_t i = 0; i < npolled; i++) {
+			lb_bgp_peer_io(&polled[i]->p, pfd[PFD_PEERS + i].revents, now);
+			lb_bgp_peer_tick(&polled[i]->p, now);
+		}
+		if (pfd[PFD_STDIN].revents) {
 			ssize_t got = lb_ndjson_read_fd(&rd, STDIN_FILENO, &err);
 			if (got < 0 && errno != EAGAIN && errno != EINTR) {
 				lb_errorx(&r->cli.log, "%s", err.msg);
 				stdin_open = false;
 			}
 			if (got == 0)
-				stdin_open = false; /* the speaker keeps its routes */
+				stdin_open = false; /* the speaker keeps its peers and routes */
 			drain_stdin(r, &rd);
 		}
-		for (size_t i = 0; i < r->npeers; i++) {
-			lb_bgp_peer_io(&r->peers[i], pfd[5 + i].revents, now);
-			lb_bgp_peer_tick(&r->peers[i], now);
-			lb_bgp_peer_flush(&r->peers[i], now);
-		}
+		for (size_t i = 0; i < r->npeers; i++)
+			lb_bgp_peer_flush(&r->slots[i]->p, now);
 		if (r->output_failed) {
 			code = LB_EXIT_ENV;
 			break;
@@ -902,29 +1155,18 @@ static int loop(struct run *r)
 		/* RFC 8203: say why, so the router's operator sees it and the
 		 * router drops our routes at once instead of at hold timer expiry. */
 		for (size_t i = 0; i < r->npeers; i++)
-			lb_bgp_peer_stop(&r->peers[i], r->o.shutdown_msg, 1000, now_ms());
+			lb_bgp_peer_stop(&r->slots[i]->p, r->o.shutdown_msg, 1000, now_ms());
 		code = lb_sig_exit_code(sig);
 	}
 	lb_ndjson_reader_free(&rd);
-	for (size_t i = 0; r->o.bfd && i < r->npeers; i++)
-		if (r->bfd_tx[i] >= 0) {
-			/* RFC 5880 §6.8.16: tell the peer we are going, not failing. */
-			struct lb_bfd_packet pk;
-			uint8_t out[LB_BFD_LEN];
-			r->bfd[i].state = LB_BFD_DOWN;
-			r->bfd[i].t_tx = 0;
-			if (!restart && lb_bfd_due(&r->bfd[i], 1, &pk)) {
-				pk.state = LB_BFD_ADMIN_DOWN;
-				pk.diag = LB_BFD_DIAG_ADMIN_DOWN;
-				lb_bfd_encode(&pk, out);
-				send(r->bfd_tx[i], out, sizeof(out), 0);
-			}
-			close(r->bfd_tx[i]);
-		}
+	for (size_t i = 0; i < r->npeers; i++)
+		bfd_stop(r->slots[i], !restart);
 	if (r->bfd_rx >= 0)
 		close(r->bfd_rx);
-	if (lfd >= 0)
-		close(lfd);
+	if (r->bfd_rx6 >= 0)
+		close(r->bfd_rx6);
+	if (r->lfd >= 0)
+		close(r->lfd);
 	close(ufd);
 	close(sfd);
 	return code;
@@ -994,7 +1236,7 @@ int main(int argc, const char **argv)
 	};
 	const struct lb_cli_spec spec = {
 		.prog = "lb-bgp-peer",
-		.args = "(--peer ADDR --asn N --peer-asn N | --config FILE) [OPTION...] [PREFIX...]",
+		.args = "[--peer ADDR --asn N --peer-asn N | --config FILE] [OPTION...] [PREFIX...]",
 		.summary = "announce prefixes to BGP routers",
 		.man_section = "8",
 		.options = options,
@@ -1005,10 +1247,14 @@ int main(int argc, const char **argv)
 	r.json = lb_cli_json_output(&r.cli);
 	setup(&r);
 	int code = loop(&r);
-	for (size_t i = 0; i < r.npeers; i++)
-		lb_bgp_peer_free(&r.peers[i]);
-	free(r.vips);
-	json_decref(r.config_objects);
+	for (size_t i = 0; i < r.npeers; i++) {
+		lb_bgp_peer_free(&r.slots[i]->p);
+		json_decref(r.slots[i]->obj);
+		free(r.slots[i]);
+	}
+	lb_bgp_vips_free(&r.vips);
+	free(r.statics);
+	json_decref(r.communities);
 	json_decref(r.aliases);
 	if (code == LB_EXIT_OK && r.bad_input)
 		code = LB_EXIT_USAGE;

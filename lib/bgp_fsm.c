@@ -165,14 +165,20 @@ static void unexpected(struct lb_bgp_fsm *f, uint64_t now, struct lb_bgp_fsm_out
 	fail(f, now, out, "unexpected %s in %s", what, statenames[f->state]);
 }
 
-static void stop(struct lb_bgp_fsm *f, const char *text, uint64_t now, struct lb_bgp_fsm_out *out)
+static void stop(struct lb_bgp_fsm *f, uint8_t subcode, const char *text, uint64_t now,
+		 struct lb_bgp_fsm_out *out)
 {
 	f->enabled = false;
 	f->t_idle_hold = 0;
 	if (f->state == LB_BGP_IDLE)
 		return;
-	/* RFC 4486 Administrative Shutdown, with the RFC 8203/9003 message. */
-	size_t len = text ? strlen(text) : 0;
+	if (!subcode)
+		subcode = LB_BGP_CEASE_ADMIN_SHUTDOWN;
+	/* RFC 8203/9003: only Administrative Shutdown and Reset carry a
+	 * message; the other Cease subcodes of RFC 4486 carry no data. */
+	bool with_text = subcode == LB_BGP_CEASE_ADMIN_SHUTDOWN ||
+			 subcode == LB_BGP_CEASE_ADMIN_RESET;
+	size_t len = with_text && text ? strlen(text) : 0;
 	if (len > 255) {
 		len = 255;
 		while (len > 0 && ((uint8_t)text[len] & 0xc0) == 0x80)
@@ -181,12 +187,15 @@ static void stop(struct lb_bgp_fsm *f, const char *text, uint64_t now, struct lb
 	f->notify_data[0] = (uint8_t)len;
 	if (len)
 		memcpy(f->notify_data + 1, text, len);
-	notify(f, out, LB_BGP_ERR_CEASE, LB_BGP_CEASE_ADMIN_SHUTDOWN, f->notify_data, len + 1);
+	notify(f, out, LB_BGP_ERR_CEASE, subcode, f->notify_data, with_text ? len + 1 : 0);
 	f->connect_retry_counter = 0;
-	if (text && *text)
-		change_state(f, LB_BGP_IDLE, now, out, "administrative shutdown: %.*s", (int)len, text);
+	const char *what = lb_bgp_error_name(LB_BGP_ERR_CEASE, subcode);
+	if (len)
+		change_state(f, LB_BGP_IDLE, now, out, "%s: %.*s", what, (int)len, text);
+	else if (!with_text && text && *text)
+		change_state(f, LB_BGP_IDLE, now, out, "%s: %s", what, text);
 	else
-		change_state(f, LB_BGP_IDLE, now, out, "administrative shutdown");
+		change_state(f, LB_BGP_IDLE, now, out, "%s", what);
 }
 
 static void on_open(struct lb_bgp_fsm *f, const struct lb_bgp_open *o, uint64_t now,
@@ -247,7 +256,7 @@ void lb_bgp_fsm_handle(struct lb_bgp_fsm *f, const struct lb_bgp_fsm_event *ev, 
 			start(f, now, out, "start");
 		return;
 	case LB_BGP_EV_STOP:
-		stop(f, ev->text, now, out);
+		stop(f, ev->subcode, ev->text, now, out);
 		return;
 	case LB_BGP_EV_TCP_CONNECTED:
 		if (f->state == LB_BGP_CONNECT || f->state == LB_BGP_ACTIVE)

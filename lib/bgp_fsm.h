@@ -30,7 +30,8 @@ enum lb_bgp_state {
 /* RFC 4271 §8.1 events, folded where our caller cannot tell them apart. */
 enum lb_bgp_fsm_event_type {
 	LB_BGP_EV_START,               /* 1/3 ManualStart, AutomaticStart */
-	LB_BGP_EV_STOP,                /* 2 ManualStop (text: RFC 8203 message) */
+	LB_BGP_EV_STOP,                /* 2 ManualStop (subcode: Cease subcode, 0 for
+					* Administrative Shutdown; text: RFC 8203 message) */
 	LB_BGP_EV_TCP_CONNECTED,       /* 16/17 Tcp_CR_Acked, TcpConnectionConfirmed */
 	LB_BGP_EV_TCP_FAILED,          /* 18 TcpConnectionFails (text: why, if not TCP) */
 	LB_BGP_EV_OPEN,                /* 19 BGPOpen (decoded and accepted; open set) */

@@ -367,7 +367,13 @@ void lb_bgp_peer_start(struct lb_bgp_peer *p, uint64_t now)
 
 void lb_bgp_peer_stop(struct lb_bgp_peer *p, const char *text, int timeout_ms, uint64_t now)
 {
-	struct lb_bgp_fsm_event ev = {.type = LB_BGP_EV_STOP, .text = text};
+	lb_bgp_peer_cease(p, LB_BGP_CEASE_ADMIN_SHUTDOWN, text, timeout_ms, now);
+}
+
+void lb_bgp_peer_cease(struct lb_bgp_peer *p, uint8_t subcode, const char *text, int timeout_ms,
+		       uint64_t now)
+{
+	struct lb_bgp_fsm_event ev = {.type = LB_BGP_EV_STOP, .subcode = subcode, .text = text};
 	struct lb_bgp_fsm_out out;
 	lb_bgp_fsm_handle(&p->fsm, &ev, now, &out);
 	if (out.actions & LB_BGP_DO_SEND_NOTIFICATION && p->fd >= 0 && !p->connecting) {

@@ -92,6 +92,11 @@ void lb_bgp_peer_start(struct lb_bgp_peer *p, uint64_t now);
  * a session is up; waits at most timeout_ms for the queue to drain so the
  * NOTIFICATION reaches the peer before the connection closes. */
 void lb_bgp_peer_stop(struct lb_bgp_peer *p, const char *text, int timeout_ms, uint64_t now);
+/* The same with another RFC 4486 Cease subcode (Peer De-configured, Other
+ * Configuration Change); text goes into the log line only, since RFC 8203
+ * messages belong to Administrative Shutdown and Reset alone. */
+void lb_bgp_peer_cease(struct lb_bgp_peer *p, uint8_t subcode, const char *text, int timeout_ms,
+		       uint64_t now);
 
 /* The descriptor and events to poll for; -1 when there is no connection. */
 int lb_bgp_peer_poll_events(const struct lb_bgp_peer *p, short *events);

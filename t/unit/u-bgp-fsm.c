@@ -173,6 +173,24 @@ static void test_stop(void)
 	ev(&f, LB_BGP_EV_TCP_CONNECTED, 3000, &out);
 	tap_ok(&t, f.state == LB_BGP_IDLE && out.actions == LB_BGP_DO_CLOSE, "Idle refuses a connection");
 
+	/* RFC 4486 subcodes other than Shutdown/Reset carry no message. */
+	establish(&f, 90);
+	log_reset();
+	struct lb_bgp_fsm_event dec = {.type = LB_BGP_EV_STOP, .subcode = 3,
+				       .text = "BGPPeer deleted"};
+	lb_bgp_fsm_handle(&f, &dec, 2000, &out);
+	tap_ok(&t, f.state == LB_BGP_IDLE && out.actions & LB_BGP_DO_SEND_NOTIFICATION &&
+		   out.code == 6 && out.subcode == 3 && out.data_len == 0,
+	       "STOP with subcode 3: Cease/Peer De-configured without data");
+	tap_is_str(&t, log_text(),
+		   "u-bgp-fsm: neighbor 192.0.2.1: state change Established -> Idle, reason: peer de-configured: BGPPeer deleted\n",
+		   "the log names the subcode and the reason");
+	establish(&f, 90);
+	struct lb_bgp_fsm_event chg = {.type = LB_BGP_EV_STOP, .subcode = 6};
+	lb_bgp_fsm_handle(&f, &chg, 2000, &out);
+	tap_ok(&t, f.state == LB_BGP_IDLE && out.code == 6 && out.subcode == 6 && out.data_len == 0,
+	       "STOP with subcode 6: Other Configuration Change");
+
 	lb_bgp_fsm_init(&f, &active_cfg, &logctx);
 	ev(&f, LB_BGP_EV_START, 0, &out);
 	ev(&f, LB_BGP_EV_STOP, 10, &out);
