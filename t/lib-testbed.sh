@@ -338,16 +338,22 @@ tb_manifests () {
 	cp "$TB_EXAMPLES"/*.yaml "$TB_FROM"/
 }
 
+# tb_have_script NAME: the supervisor script NAME (lb-controller,
+# lb-speaker) is built and TB_SPEAKER does not ask for the hand-wired
+# pipelines.
+tb_have_script () {
+	test "${TB_SPEAKER:-auto}" != pipeline && command -v "$1" >/dev/null 2>&1
+}
+
 tb_have_scripts () {
-	test "${TB_SPEAKER:-auto}" != pipeline &&
-	command -v lb-controller >/dev/null 2>&1 && command -v lb-speaker >/dev/null 2>&1
+	tb_have_script lb-controller && tb_have_script lb-speaker
 }
 
 # tb_controller_start: the controller pipeline of lbkit(7) on the manifests,
 # status written to $TB_STATUS. Runs in the router's namespace: it needs
 # none of the testbed's addresses, only to outlive any node.
 tb_controller_start () {
-	if tb_have_scripts; then
+	if tb_have_script lb-controller; then
 		tb_bg controller ip netns exec "$(tb_ns router)" \
 			lb-controller --from "$TB_FROM" --status-dir "$TB_STATUS"
 		return
@@ -365,7 +371,7 @@ tb_controller_start () {
 tb_speaker_start () {
 	tb_sdir_=$TB_DIR/speaker-$1.run
 	rm -rf "$tb_sdir_" && mkdir -p "$tb_sdir_" || return 1
-	if tb_have_scripts; then
+	if tb_have_script lb-speaker; then
 		tb_bg "speaker-$1" ip netns exec "$(tb_ns "$1")" \
 			lb-speaker --node "$1" --interface eth0 --from "$TB_FROM" \
 			--status-dir "$TB_STATUS" --bgp-config "$TB_FROM/bgppeers.yaml" \
@@ -385,12 +391,11 @@ tb_speaker_start () {
 				-t 150ms --fall 2 --rise 2 >"$run/probe.out" 2>"$run/probe.err" &
 		lb-watch --from "$from" --status-dir "$status" services nodes \
 			endpointslices l2advertisements bgpadvertisements \
-			ipaddresspools communities 2>"$run/watch.err" |
+			ipaddresspools communities bgppeers 2>"$run/watch.err" |
 			lb-elect --node "$node" --health-listen "$port" \
 				--input "$run/probe.out" 2>"$run/elect.err" |
 			tee "$run/arp.in" "$run/elect.out" |
-			lb-bgp-peer -c "$from/bgppeers.yaml" --hold-time 9 --json \
-				>"$run/bgp.out" 2>"$run/bgp.err"' \
+			lb-bgp-peer --json >"$run/bgp.out" 2>"$run/bgp.err"' \
 		speaker "$1" "$TB_FROM" "$TB_STATUS" "$tb_sdir_" $TB_HEALTH_PORT
 }
 
