@@ -82,9 +82,11 @@ $(LIBLBKIT): $(LIB_OBJS)
 $(O)/%: $(O)/cmd/%.o $(LIBLBKIT)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBLBKIT) $(LIBS)
 
-$(O)/%: cmd/%.sh
+# The scripts get the shared supervision code pasted in at @SUPERVISE@.
+$(O)/%: cmd/%.sh lib/supervise.sh
 	@mkdir -p $(@D)
-	$(call quiet,GEN,$@)sed 's/@VERSION@/$(VERSION)/g' $< > $@.tmp && chmod +x $@.tmp && mv $@.tmp $@
+	$(call quiet,GEN,$@)sed -e 's/@VERSION@/$(VERSION)/g' -e '/^@SUPERVISE@$$/{r lib/supervise.sh' -e 'd;}' \
+		$< > $@.tmp && chmod +x $@.tmp && mv $@.tmp $@
 
 $(O)/t/unit/%: $(O)/t/unit/%.o $(LIBLBKIT)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBLBKIT) $(LIBS)
