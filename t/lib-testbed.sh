@@ -355,7 +355,7 @@ tb_have_scripts () {
 tb_controller_start () {
 	if tb_have_script lb-controller; then
 		tb_bg controller ip netns exec "$(tb_ns router)" \
-			lb-controller --from "$TB_FROM" --status-dir "$TB_STATUS"
+			lb-controller --from "$TB_FROM" --status-dir "$TB_STATUS" --run-dir "$TB_DIR"
 		return
 	fi
 	tb_bg controller ip netns exec "$(tb_ns router)" sh -c '
