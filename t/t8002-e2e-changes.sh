@@ -49,6 +49,46 @@ test_expect_success $P 'externalTrafficPolicy Local: only the nodes with endpoin
 	test $(tb_nexthops 203.0.113.10 | wc -l) = 3
 '
 
+test_expect_success $P 'externalTrafficPolicy Local over L2: the owner is a node with an endpoint, and follows it' '
+	cat >"$TB_DIR/l2local.yaml" <<-\EOF &&
+	apiVersion: v1
+	kind: Service
+	metadata:
+	  name: l2local
+	  namespace: default
+	  annotations:
+	    metallb.io/address-pool: l2-pool
+	spec:
+	  type: LoadBalancer
+	  externalTrafficPolicy: Local
+	  ports:
+	  - port: 80
+	---
+	apiVersion: discovery.k8s.io/v1
+	kind: EndpointSlice
+	metadata:
+	  name: l2local-abcde
+	  namespace: default
+	  labels:
+	    kubernetes.io/service-name: l2local
+	addressType: IPv4
+	endpoints:
+	- addresses: [198.51.100.31]
+	  nodeName: NODE
+	EOF
+	# Whichever node the rank prefers, an endpoint elsewhere decides.
+	for n in node-a node-b node-c; do
+		sed "s/NODE/$n/" "$TB_DIR/l2local.yaml" >"$TB_DIR/l2local.new" &&
+		mv "$TB_DIR/l2local.new" "$TB_FROM/l2local.yaml" &&
+		tb_wait "test -n \"\$(tb_service_ip default/l2local)\"" 10 &&
+		vip=$(tb_service_ip default/l2local) &&
+		tb_wait "test \"\$(tb_arp_macs $vip)\" = $(tb_node_mac $n)" 10 &&
+		test "$(tb_get $vip)" = $n || return 1
+	done &&
+	rm "$TB_FROM/l2local.yaml" &&
+	tb_wait "test -z \"\$(tb_service_ip default/l2local)\"" 10
+'
+
 test_expect_success $P 'the BGP pool is edited: its Services move as lb-alloc decides, the routes follow' '
 	tb_edit pools.yaml "s/203.0.113.10-203.0.113.19/203.0.113.20-203.0.113.29/" &&
 	tb_wait "test \"\$(tb_service_ip default/api)\" != 203.0.113.10 && test \"\$(tb_service_ip default/local)\" != 203.0.113.11" 10 &&
