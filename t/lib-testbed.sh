@@ -135,22 +135,32 @@ tb_signal () {
 	kill -s "$1" -- "-$tb_p_" 2>/dev/null || kill -s "$1" "$tb_p_" 2>/dev/null
 }
 
+# tb_alive NAME: its process runs (a zombie, not yet reaped, does not).
 tb_alive () {
 	tb_p_=$(tb_pid "$1")
-	test -n "$tb_p_" && kill -0 "$tb_p_" 2>/dev/null
+	test -n "$tb_p_" && test -r "/proc/$tb_p_/stat" || return 1
+	case $(sed -e 's/.*) //' "/proc/$tb_p_/stat" 2>/dev/null | cut -d' ' -f1) in
+	Z | X | '') return 1 ;;
+	esac
 }
 
-# tb_stop NAME [SIG]: SIG (default TERM) to the group, KILL after ~3 s.
+# tb_stop NAME [SIG]: SIG (default TERM) to a supervisor script's own PID
+# (it must pass the signal on to its stages), or to the whole process group
+# of a hand-wired pipeline; KILL to the group after ~5 s.
 tb_stop () {
-	tb_signal "${2:-TERM}" "$1" || return 0
+	if test "${2:-TERM}" != KILL && test -f "$TB_DIR/run/$1.supervisor"; then
+		kill -s "${2:-TERM}" "$(tb_pid "$1")" 2>/dev/null || return 0
+	else
+		tb_signal "${2:-TERM}" "$1" || return 0
+	fi
 	tb_i_=0
-	while tb_alive "$1" && test $tb_i_ -lt 30; do
+	while tb_alive "$1" && test $tb_i_ -lt 50; do
 		sleep 0.1
 		tb_i_=$((tb_i_ + 1))
 	done
-	tb_alive "$1" && tb_signal KILL "$1"
+	tb_signal KILL "$1"
 	wait "$(tb_pid "$1")" 2>/dev/null
-	rm -f "$TB_DIR/run/$1.pid"
+	rm -f "$TB_DIR/run/$1.pid" "$TB_DIR/run/$1.supervisor"
 	return 0
 }
 
@@ -355,7 +365,8 @@ tb_have_scripts () {
 tb_controller_start () {
 	if tb_have_script lb-controller; then
 		tb_bg controller ip netns exec "$(tb_ns router)" \
-			lb-controller --from "$TB_FROM" --status-dir "$TB_STATUS" --run-dir "$TB_DIR"
+			lb-controller --from "$TB_FROM" --status-dir "$TB_STATUS" --run-dir "$TB_DIR" &&
+		: >"$TB_DIR/run/controller.supervisor"
 		return
 	fi
 	tb_bg controller ip netns exec "$(tb_ns router)" sh -c '
@@ -372,10 +383,12 @@ tb_speaker_start () {
 	tb_sdir_=$TB_DIR/speaker-$1.run
 	rm -rf "$tb_sdir_" && mkdir -p "$tb_sdir_" || return 1
 	if tb_have_script lb-speaker; then
+		# BGPPeers come with the manifests, through lb-elect.
 		tb_bg "speaker-$1" ip netns exec "$(tb_ns "$1")" \
 			lb-speaker --node "$1" --interface eth0 --from "$TB_FROM" \
-			--status-dir "$TB_STATUS" --bgp-config "$TB_FROM/bgppeers.yaml" \
-			--run-dir "$tb_sdir_"
+			--status-dir "$TB_STATUS" --health-port $TB_HEALTH_PORT \
+			--run-dir "$tb_sdir_" &&
+		: >"$TB_DIR/run/speaker-$1.supervisor"
 		return
 	fi
 	# The speaker pipeline of lbkit(7), wired by hand: every speaker serves
