@@ -26,8 +26,7 @@
 #
 # Variables: TB_DIR (work directory, required), TB_TAG (namespace name
 # part; default: tb), TB_EXAMPLES (manifests; default: examples/ beside
-# t/), LBKIT_BUILD (binaries), TB_SPEAKER (auto: lb-speaker when it exists,
-# else the pipeline wired here; or "pipeline").
+# t/), LBKIT_BUILD (binaries, lb-controller and lb-speaker among them).
 
 TB_NODES='node-a node-b node-c'
 TB_ROUTER_IP=192.0.2.1
@@ -146,7 +145,7 @@ tb_alive () {
 
 # tb_stop NAME [SIG]: SIG (default TERM) to a supervisor script's own PID
 # (it must pass the signal on to its stages), or to the whole process group
-# of a hand-wired pipeline; KILL to the group after ~5 s.
+# of anything else; KILL to the group after ~5 s.
 tb_stop () {
 	if test "${2:-TERM}" != KILL && test -f "$TB_DIR/run/$1.supervisor"; then
 		kill -s "${2:-TERM}" "$(tb_pid "$1")" 2>/dev/null || return 0
@@ -348,68 +347,28 @@ tb_manifests () {
 	cp "$TB_EXAMPLES"/*.yaml "$TB_FROM"/
 }
 
-# tb_have_script NAME: the supervisor script NAME (lb-controller,
-# lb-speaker) is built and TB_SPEAKER does not ask for the hand-wired
-# pipelines.
-tb_have_script () {
-	test "${TB_SPEAKER:-auto}" != pipeline && command -v "$1" >/dev/null 2>&1
-}
-
-tb_have_scripts () {
-	tb_have_script lb-controller && tb_have_script lb-speaker
-}
-
-# tb_controller_start: the controller pipeline of lbkit(7) on the manifests,
-# status written to $TB_STATUS. Runs in the router's namespace: it needs
-# none of the testbed's addresses, only to outlive any node.
+# tb_controller_start: lb-controller(8) on the manifests, status written to
+# $TB_STATUS. Runs in the router's namespace: it needs none of the
+# testbed's addresses, only to outlive any node.
 tb_controller_start () {
-	if tb_have_script lb-controller; then
-		tb_bg controller ip netns exec "$(tb_ns router)" \
-			lb-controller --from "$TB_FROM" --status-dir "$TB_STATUS" --run-dir "$TB_DIR" &&
-		: >"$TB_DIR/run/controller.supervisor"
-		return
-	fi
-	tb_bg controller ip netns exec "$(tb_ns router)" sh -c '
-		lb-watch --from "$1" --status-dir "$2" services ipaddresspools namespaces |
-		lb-alloc --require-sync Service,IPAddressPool,Namespace |
-		tee "$3/alloc.log" |
-		lb-watch --apply --from "$1" --status-dir "$2"' \
-		controller "$TB_FROM" "$TB_STATUS" "$TB_DIR"
+	tb_bg controller ip netns exec "$(tb_ns router)" \
+		lb-controller --from "$TB_FROM" --status-dir "$TB_STATUS" --run-dir "$TB_DIR" &&
+	: >"$TB_DIR/run/controller.supervisor"
 }
 
-# tb_speaker_start NODE: NODE's speaker in its namespace, as one process
-# group (tb_signal KILL speaker-NODE kills every stage: a crash).
+# tb_speaker_start NODE: lb-speaker(8) of NODE in its namespace, its own
+# process group (tb_speaker_kill kills every stage at once: a crash). The
+# speakers check each other's health endpoint, so the survivors re-elect
+# within a second of a node or a speaker dying; BGPPeers come with the
+# manifests, through lb-elect.
 tb_speaker_start () {
 	tb_sdir_=$TB_DIR/speaker-$1.run
 	rm -rf "$tb_sdir_" && mkdir -p "$tb_sdir_" || return 1
-	if tb_have_script lb-speaker; then
-		# BGPPeers come with the manifests, through lb-elect.
-		tb_bg "speaker-$1" ip netns exec "$(tb_ns "$1")" \
-			lb-speaker --node "$1" --interface eth0 --from "$TB_FROM" \
-			--status-dir "$TB_STATUS" --health-port $TB_HEALTH_PORT \
-			--run-dir "$tb_sdir_" &&
-		: >"$TB_DIR/run/speaker-$1.supervisor"
-		return
-	fi
-	# The speaker pipeline of lbkit(7), wired by hand: every speaker serves
-	# /healthz from its lb-elect and probes every node's (lb-probe
-	# --node-target), so the survivors re-elect within a second of a node
-	# or a speaker dying, without waiting for Kubernetes.
-	tb_bg "speaker-$1" ip netns exec "$(tb_ns "$1")" sh -c '
-		node=$1 from=$2 status=$3 run=$4 port=$5
-		mkfifo "$run/arp.in" "$run/probe.out" || exit 1
-		lb-arp-announce -i eth0 --json <"$run/arp.in" >"$run/arp.out" 2>"$run/arp.err" &
-		lb-watch --from "$from" nodes 2>"$run/watch-nodes.err" |
-			lb-probe --node-target "http://{ip}:$port/healthz" --interval 200ms \
-				-t 150ms --fall 2 --rise 2 >"$run/probe.out" 2>"$run/probe.err" &
-		lb-watch --from "$from" --status-dir "$status" services nodes \
-			endpointslices l2advertisements bgpadvertisements \
-			ipaddresspools communities bgppeers 2>"$run/watch.err" |
-			lb-elect --node "$node" --health-listen "$port" \
-				--input "$run/probe.out" 2>"$run/elect.err" |
-			tee "$run/arp.in" "$run/elect.out" |
-			lb-bgp-peer --json >"$run/bgp.out" 2>"$run/bgp.err"' \
-		speaker "$1" "$TB_FROM" "$TB_STATUS" "$tb_sdir_" $TB_HEALTH_PORT
+	tb_bg "speaker-$1" ip netns exec "$(tb_ns "$1")" \
+		lb-speaker --node "$1" --interface eth0 --from "$TB_FROM" \
+		--status-dir "$TB_STATUS" --health-port $TB_HEALTH_PORT \
+		--run-dir "$tb_sdir_" &&
+	: >"$TB_DIR/run/speaker-$1.supervisor"
 }
 
 tb_speakers_start () {
