@@ -338,10 +338,10 @@ tb_neigh_owner () {
 
 # --- the controller and the speakers -------------------------------------------
 
-# tb_manifests [DIR]: copies the examples into DIR (default $TB_DIR/manifests),
+# tb_manifests: copies the examples into $TB_DIR/manifests ($TB_FROM),
 # where the tests edit them; the pipelines read that copy.
 tb_manifests () {
-	TB_FROM=${1:-$TB_DIR/manifests}
+	TB_FROM=$TB_DIR/manifests
 	TB_STATUS=$TB_DIR/status
 	mkdir -p "$TB_FROM" "$TB_STATUS" &&
 	cp "$TB_EXAMPLES"/*.yaml "$TB_FROM"/
