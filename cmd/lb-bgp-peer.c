@@ -26,6 +26,7 @@
 #include "bgp_community.h"
 #include "bgp_config.h"
 #include "bgp_peer.h"
+#include "bgp_restart.h"
 #include "bgp_vips.h"
 #include "cli.h"
 #include "emit.h"
@@ -49,9 +50,9 @@ struct opts {
 	char *peers[MAX_PEERS];
 	size_t npeers;
 	char *asn, *peer_asn, *router_id, *source, *md5, *config, *prefixes_from;
-	char *shutdown_msg;
+	char *shutdown_msg, *restart_state;
 	int port, passive, hold_time, ttl, connect_retry, agg4, agg6;
-	int graceful_restart, gr_time;
+	int graceful_restart, gr_time, no_link_local;
 	int bfd, bfd_interval, bfd_multiplier;
 	struct lb_addr next_hop, next_hop6;
 	struct lb_bgp_adjout_attrs attrs;
@@ -803,6 +804,7 @@ static void setup(struct run *r)
 	pc.passive = o->passive;
 	pc.next_hop = o->next_hop;
 	pc.next_hop6 = o->next_hop6;
+	pc.no_link_local = o->no_link_local;
 	pc.md5_password = o->md5;
 	if (o->md5 && (!*o->md5 || strlen(o->md5) > TCP_MD5SIG_MAXKEYLEN))
 		lb_cli_usage_error(&r->cli, "--md5-password: from 1 to %d bytes (RFC 2385, Linux)",
@@ -814,6 +816,26 @@ static void setup(struct run *r)
 	if (o->gr_time < 0 || o->gr_time > 4095)
 		lb_cli_usage_error(&r->cli, "--graceful-restart-time %d: not from 0 to 4095", o->gr_time);
 	pc.gr_time = (uint16_t)o->gr_time;
+	if (o->restart_state && !o->graceful_restart)
+		lb_cli_usage_error(&r->cli, "--restart-state needs --graceful-restart");
+	if (o->restart_state) {
+		/* RFC 4724 §3: a start that follows a planned restart says so,
+		 * as long as the routers can still be holding our routes. */
+		bool restarting;
+		long age;
+		if (lb_bgp_restart_take(o->restart_state, time(NULL), (unsigned)o->gr_time,
+					&restarting, &age, &err) < 0)
+			lb_warnx(&r->cli.log, "%s", err.msg);
+		else if (restarting)
+			lb_info(&r->cli.log,
+				"planned restart %ld s ago (%s): the Restart State bit is set",
+				age, o->restart_state);
+		else if (age >= 0)
+			lb_info(&r->cli.log,
+				"planned restart %ld s ago is older than the restart time: a fresh start",
+				age);
+		pc.gr_restarting = restarting;
+	}
 	if (o->source && lb_addr_parse(o->source, &pc.source, &err) < 0)
 		lb_cli_usage_error(&r->cli, "--source %s", err.msg);
 	if (o->router_id) {
@@ -1065,7 +1087,7 @@ static int loop(struct run *r)
 	bool stdin_open = !isatty(STDIN_FILENO);
 	int code = LB_EXIT_OK, sig = 0;
 	bool restart = false;
-	struct pollfd pfd[PFD_PEERS + MAX_PEERS];
+	struct pollfd pfd[PFD_PEERS + 2 * MAX_PEERS]; /* each peer: its connection and a colliding one */
 	struct slot *polled[MAX_PEERS];
 	while (!sig) {
 		pfd[PFD_SIG] = (struct pollfd){sfd, POLLIN, 0};
@@ -1081,7 +1103,9 @@ static int loop(struct run *r)
 			short ev;
 			polled[i] = r->slots[i];
 			int fd = lb_bgp_peer_poll_events(&polled[i]->p, &ev);
-			pfd[PFD_PEERS + i] = (struct pollfd){fd, ev, 0};
+			pfd[PFD_PEERS + 2 * i] = (struct pollfd){fd, ev, 0};
+			fd = lb_bgp_peer_poll_events_alt(&polled[i]->p, &ev);
+			pfd[PFD_PEERS + 2 * i + 1] = (struct pollfd){fd, ev, 0};
 			uint64_t d = lb_bgp_peer_deadline(&polled[i]->p);
 			if (d && (!deadline || d < deadline))
 				deadline = d;
@@ -1090,7 +1114,7 @@ static int loop(struct run *r)
 		int timeout = -1;
 		if (deadline)
 			timeout = deadline <= now ? 0 : (int)(deadline - now);
-		if (poll(pfd, PFD_PEERS + npolled, timeout) < 0) {
+		if (poll(pfd, PFD_PEERS + 2 * npolled, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
 			lb_fatal(&r->cli.log, LB_EXIT_ENV, "poll");
@@ -1125,7 +1149,8 @@ static int loop(struct run *r)
 			bfd_read(r, r->bfd_rx6, now_us());
 		/* The peers polled, before standard input may add or remove some. */
 		for (size_t i = 0; i < npolled; i++) {
-			lb_bgp_peer_io(&polled[i]->p, pfd[PFD_PEERS + i].revents, now);
+			lb_bgp_peer_io(&polled[i]->p, pfd[PFD_PEERS + 2 * i].revents, now);
+			lb_bgp_peer_io_alt(&polled[i]->p, pfd[PFD_PEERS + 2 * i + 1].revents, now);
 			lb_bgp_peer_tick(&polled[i]->p, now);
 		}
 		if (pfd[PFD_STDIN].revents) {
@@ -1151,6 +1176,11 @@ static int loop(struct run *r)
 		 * until it is back and has sent End-of-RIB. */
 		lb_info(&r->cli.log, "SIGUSR2: closing the sessions without NOTIFICATION for a restart");
 		code = LB_EXIT_OK;
+		if (r->o.restart_state &&
+		    lb_bgp_restart_mark(r->o.restart_state, time(NULL), &err) < 0) {
+			lb_errorx(&r->cli.log, "%s", err.msg);
+			code = LB_EXIT_ENV;
+		}
 	} else if (sig) {
 		/* RFC 8203: say why, so the router's operator sees it and the
 		 * router drops our routes at once instead of at hold timer expiry. */
@@ -1207,6 +1237,8 @@ int main(int argc, const char **argv)
 		 "seconds between connection attempts (5)", "SECONDS"},
 		{"next-hop", 0, POPT_ARG_STRING, NULL, OPT_NEXT_HOP,
 		 "next hop of one family (default: the session's local address)", "ADDR"},
+		{"no-link-local-next-hop", 0, POPT_ARG_NONE, &o->no_link_local, 0,
+		 "never add the link-local address to an IPv6 next hop (RFC 2545)", NULL},
 		{"local-pref", 0, POPT_ARG_STRING, NULL, OPT_LOCAL_PREF, "LOCAL_PREF (iBGP)", "N"},
 		{"med", 0, POPT_ARG_STRING, NULL, OPT_MED, "MULTI_EXIT_DISC", "N"},
 		{"community", 0, POPT_ARG_STRING, NULL, OPT_COMMUNITY,
@@ -1224,8 +1256,10 @@ int main(int argc, const char **argv)
 		 "advertise the graceful restart capability (RFC 4724)", NULL},
 		{"graceful-restart-time", 0, POPT_ARG_INT, &o->gr_time, 0,
 		 "restart time advertised, seconds (120)", "SECONDS"},
+		{"restart-state", 0, POPT_ARG_STRING, &o->restart_state, 0,
+		 "file recording a planned restart (SIGUSR2) for the next start", "FILE"},
 		{"bfd", 0, POPT_ARG_NONE, &o->bfd, 0,
-		 "run a BFD session with each IPv4 peer (RFC 5880/5881)", NULL},
+		 "run a BFD session with each peer (RFC 5880/5881)", NULL},
 		{"bfd-interval", 0, POPT_ARG_INT, &o->bfd_interval, 0,
 		 "BFD transmit and receive interval, milliseconds (300)", "MS"},
 		{"bfd-multiplier", 0, POPT_ARG_INT, &o->bfd_multiplier, 0,

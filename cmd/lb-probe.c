@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -677,6 +678,15 @@ int main(int argc, const char **argv)
 	d->cert = r.o.cert;
 	d->key = r.o.key;
 
+	/* A descriptor per check in flight: thousands of targets need more than
+	 * the usual soft limit of 1024, and the hard limit is the operator's
+	 * say. (select() is never used, so descriptors above 1024 are fine.) */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			lb_warn(&r.cli.log, "cannot raise the descriptor limit");
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		lb_fatalx(&r.cli.log, LB_EXIT_ENV, "cannot initialise libcurl");
 	struct lb_probe_config cfg = {&r.cli.log, on_result, &r, r.o.once, spread, 100};

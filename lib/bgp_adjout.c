@@ -283,6 +283,7 @@ static void route_attrs(const struct lb_bgp_adjout_session *s, const struct lb_b
 	ra->as_path_len = s->as_path_len;
 	ra->next_hop = s->next_hop;
 	ra->next_hop6 = s->next_hop6;
+	ra->next_hop6_ll = s->next_hop6_ll;
 	ra->has_med = at->has_med;
 	ra->med = at->med;
 	ra->has_local_pref = at->has_local_pref;

@@ -57,6 +57,7 @@ struct lb_bgp_adjout_session {
 	size_t as_path_len;
 	struct lb_addr next_hop;  /* IPv4; family 0 if IPv4 cannot be sent */
 	struct lb_addr next_hop6; /* IPv6; family 0 if IPv6 cannot be sent */
+	struct lb_addr next_hop6_ll; /* RFC 2545 §3 link-local next hop; family 0: none */
 	bool ipv4, ipv6;          /* families negotiated with the peer */
 };
 

@@ -321,6 +321,14 @@ void lb_bgp_fsm_handle(struct lb_bgp_fsm *f, const struct lb_bgp_fsm_event *ev, 
 	case LB_BGP_EV_ROUTE_REFRESH:
 		on_message(f, "ROUTE-REFRESH", true, now, out);
 		return;
+	case LB_BGP_EV_COLLISION_DUMP:
+		/* §8.2.2 event 23: Cease, close, Idle; the other connection
+		 * carries the session. */
+		if (f->state == LB_BGP_IDLE)
+			return;
+		notify(f, out, LB_BGP_ERR_CEASE, LB_BGP_CEASE_COLLISION, NULL, 0);
+		fail(f, now, out, "connection collision resolution: the other connection is kept");
+		return;
 	}
 }
 
@@ -375,4 +383,12 @@ void lb_bgp_fsm_sent(struct lb_bgp_fsm *f, uint64_t now)
 {
 	if (f->state == LB_BGP_OPENCONFIRM || f->state == LB_BGP_ESTABLISHED)
 		restart_keepalive(f, now);
+}
+
+bool lb_bgp_collision_keep_new(uint32_t local_id, uint32_t local_asn, uint32_t remote_id,
+			       uint32_t remote_asn, bool new_is_incoming)
+{
+	bool remote_dominant =
+		local_id < remote_id || (local_id == remote_id && local_asn < remote_asn);
+	return remote_dominant == new_is_incoming;
 }

@@ -5,9 +5,11 @@
  * "neighbor ADDR: state change OpenSent -> Established, reason: …".
  *
  * Simplifications, all allowed by §8.1: no DelayOpen timer, no
- * SendNOTIFICATIONwithoutOPEN, connection collisions (§6.8) resolved by the
- * caller before it reports an OPEN. Peer oscillation damping is an
- * exponential back-off in Idle before the automatic restart. */
+ * SendNOTIFICATIONwithoutOPEN. One FSM runs per connection (§8): during a
+ * connection collision (§6.8) the caller runs a second one and tells the
+ * loser OpenCollisionDump once lb_bgp_collision_keep_new has decided. Peer
+ * oscillation damping is an exponential back-off in Idle before the
+ * automatic restart. */
 #ifndef LB_BGP_FSM_H
 #define LB_BGP_FSM_H
 
@@ -40,6 +42,7 @@ enum lb_bgp_fsm_event_type {
 	LB_BGP_EV_KEEPALIVE,           /* 26 KeepAliveMsg */
 	LB_BGP_EV_UPDATE,              /* 27 UpdateMsg (also one handled by treat-as-withdraw) */
 	LB_BGP_EV_ROUTE_REFRESH,       /* RFC 2918 request */
+	LB_BGP_EV_COLLISION_DUMP,      /* 23 OpenCollisionDump: this connection lost §6.8 */
 };
 
 struct lb_bgp_fsm_event {
@@ -106,6 +109,17 @@ int lb_bgp_fsm_tick(struct lb_bgp_fsm *f, uint64_t now, struct lb_bgp_fsm_out *o
 uint64_t lb_bgp_fsm_next_deadline(const struct lb_bgp_fsm *f);
 /* RFC 4271 §4.4: any KEEPALIVE or UPDATE sent restarts the KeepaliveTimer. */
 void lb_bgp_fsm_sent(struct lb_bgp_fsm *f, uint64_t now);
+
+/* RFC 4271 §6.8 with RFC 6286 §2.3: an OPEN arrived on a connection while
+ * another one with the same peer is in OpenConfirm. The connection opened
+ * by the dominant speaker survives: the one with the higher BGP Identifier
+ * (compared as host-order integers), or with equal Identifiers the one with
+ * the higher AS number. Returns true when the new connection (the one the
+ * OPEN arrived on) is kept and the other is closed with Cease/Connection
+ * Collision Resolution, false for the reverse. new_is_incoming: the peer
+ * opened the new connection. */
+bool lb_bgp_collision_keep_new(uint32_t local_id, uint32_t local_asn, uint32_t remote_id,
+			       uint32_t remote_asn, bool new_is_incoming);
 
 const char *lb_bgp_state_name(enum lb_bgp_state s);
 

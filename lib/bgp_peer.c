@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -16,6 +17,8 @@
 #define RBUF_SIZE (16 * LB_BGP_MAX_LEN)
 
 static void apply(struct lb_bgp_peer *p, struct lb_bgp_fsm_out *out, uint64_t now, int depth);
+static void settle(struct lb_bgp_peer *p, uint64_t now);
+static void frame(struct lb_bgp_peer *p, uint64_t now);
 
 static void fsm_event(struct lb_bgp_peer *p, const struct lb_bgp_fsm_event *ev, uint64_t now,
 		      int depth)
@@ -64,8 +67,19 @@ static void close_conn(struct lb_bgp_peer *p)
 	p->woff = 0;
 }
 
+static void alt_free(struct lb_bgp_peer *p)
+{
+	if (!p->alt)
+		return;
+	lb_bgp_peer_free(p->alt);
+	free(p->alt);
+	p->alt = NULL;
+	p->collision = 0;
+}
+
 void lb_bgp_peer_free(struct lb_bgp_peer *p)
 {
+	alt_free(p);
 	close_conn(p);
 	free(p->rbuf);
 	lb_wbuf_free(&p->wq);
@@ -197,6 +211,9 @@ static void adjout_session(const struct lb_bgp_peer *p, struct lb_bgp_adjout_ses
 		s->next_hop = p->local;
 	if (s->next_hop6.family != LB_AF_INET6 && p->local.family == LB_AF_INET6)
 		s->next_hop6 = p->local;
+	/* The link-local address belongs with our own global one only. */
+	if (p->local_ll.family && !p->cfg.no_link_local && lb_addr_eq(&s->next_hop6, &p->local))
+		s->next_hop6_ll = p->local_ll;
 	s->ipv4 = p->sess.mp_ipv4;
 	s->ipv6 = p->sess.mp_ipv6;
 }
@@ -279,6 +296,7 @@ static void start_connect(struct lb_bgp_peer *p, uint64_t now, int depth)
 	int one = 1;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	p->fd = fd;
+	p->incoming = false;
 	if (connect(fd, (struct sockaddr *)&ss, sl) == 0) {
 		p->connecting = true; /* completion is reported by POLLOUT */
 		return;
@@ -327,6 +345,9 @@ static void apply(struct lb_bgp_peer *p, struct lb_bgp_fsm_out *out, uint64_t no
 		if (out->to == LB_BGP_ESTABLISHED) {
 			p->established_at = now;
 			p->stats.established_count++;
+			/* RFC 4724 §3: the Restart State bit is for the OPEN
+			 * that follows the restart, not for later sessions. */
+			p->cfg.gr_restarting = false;
 		}
 		if (p->on_state) {
 			const char *reason = out->to == LB_BGP_IDLE && p->fsm.last_error[0]
@@ -375,6 +396,10 @@ void lb_bgp_peer_cease(struct lb_bgp_peer *p, uint8_t subcode, const char *text,
 {
 	struct lb_bgp_fsm_event ev = {.type = LB_BGP_EV_STOP, .subcode = subcode, .text = text};
 	struct lb_bgp_fsm_out out;
+	if (p->alt) {
+		lb_bgp_peer_cease(p->alt, subcode, text, timeout_ms, now);
+		alt_free(p);
+	}
 	lb_bgp_fsm_handle(&p->fsm, &ev, now, &out);
 	if (out.actions & LB_BGP_DO_SEND_NOTIFICATION && p->fd >= 0 && !p->connecting) {
 		lb_bgp_notification_encode(&p->wq, out.code, out.subcode, out.data, out.data_len);
@@ -392,6 +417,16 @@ static bool more_routes(const struct lb_bgp_peer *p)
 	       (lb_bgp_adjout_pending(&p->adjout) || p->eor_pending);
 }
 
+/* RFC 4271 §6.8: a second connection takes nothing after the peer's OPEN
+ * until it has won, so it never gets ahead of the collision decision; and
+ * while a decision waits to be carried out, neither connection reads on. */
+static bool held(const struct lb_bgp_peer *p)
+{
+	if (p->owner)
+		return p->fsm.state >= LB_BGP_OPENCONFIRM || p->owner->collision;
+	return p->collision != 0;
+}
+
 int lb_bgp_peer_poll_events(const struct lb_bgp_peer *p, short *events)
 {
 	*events = 0;
@@ -400,8 +435,15 @@ int lb_bgp_peer_poll_events(const struct lb_bgp_peer *p, short *events)
 	if (p->connecting)
 		*events = POLLOUT;
 	else
-		*events = POLLIN | (p->woff < lb_wbuf_len(&p->wq) || more_routes(p) ? POLLOUT : 0);
+		*events = (p->rlen < RBUF_SIZE ? POLLIN : 0) |
+			  (p->woff < lb_wbuf_len(&p->wq) || more_routes(p) ? POLLOUT : 0);
 	return p->fd;
+}
+
+int lb_bgp_peer_poll_events_alt(const struct lb_bgp_peer *p, short *events)
+{
+	*events = 0;
+	return p->alt ? lb_bgp_peer_poll_events(p->alt, events) : -1;
 }
 
 static void msg_error(struct lb_bgp_peer *p, const struct lb_bgp_notify *n, uint64_t now)
@@ -429,6 +471,39 @@ static void on_update(struct lb_bgp_peer *p, const struct lb_bgp_update *u)
 	p->stats.prefixes_received -= wd < p->stats.prefixes_received ? wd : p->stats.prefixes_received;
 }
 
+/* RFC 4271 §6.8: an OPEN arrived on x (now in OpenConfirm) while the peer
+ * has another connection; decide which one carries the session once both
+ * have the peer's OPEN. settle() carries the decision out. */
+static void collision_check(struct lb_bgp_peer *x, const struct lb_bgp_open *o)
+{
+	struct lb_bgp_peer *primary = x->owner ? x->owner : x;
+	struct lb_bgp_peer *y = x->owner ? x->owner : x->alt;
+	if (!y || y->fd < 0 || x->fsm.state != LB_BGP_OPENCONFIRM)
+		return;
+	switch (y->fsm.state) {
+	case LB_BGP_OPENCONFIRM: {
+		bool keep_new = lb_bgp_collision_keep_new(local_router_id(x), x->cfg.local_asn,
+							  o->bgp_id, o->asn, x->incoming);
+		primary->collision = (x == primary->alt) == keep_new ? 2 : 1;
+		if (x->log)
+			lb_info(x->log,
+				"neighbor %s: connection collision (RFC 4271 §6.8): keeping the "
+				"connection %s opened",
+				primary->name, primary->collision == 2 ? "the peer" : "we");
+		return;
+	}
+	case LB_BGP_ESTABLISHED:
+		primary->collision = 1; /* only ours gets there: the new one goes */
+		return;
+	case LB_BGP_OPENSENT:
+		return; /* decided when the other OPEN comes */
+	default:
+		if (x == primary->alt)
+			primary->collision = 2; /* ours is gone: the peer's takes over */
+		return;
+	}
+}
+
 /* One whole message that passed the header checks. */
 static void on_message(struct lb_bgp_peer *p, const uint8_t *msg, size_t len, uint8_t type,
 		       uint64_t now)
@@ -453,6 +528,7 @@ static void on_message(struct lb_bgp_peer *p, const uint8_t *msg, size_t len, ui
 		ev.type = LB_BGP_EV_OPEN;
 		ev.open = &o;
 		fsm_event(p, &ev, now, 0);
+		collision_check(p, &o);
 		return;
 	}
 	case LB_BGP_UPDATE: {
@@ -508,6 +584,8 @@ static void on_message(struct lb_bgp_peer *p, const uint8_t *msg, size_t len, ui
 
 static void read_some(struct lb_bgp_peer *p, uint64_t now)
 {
+	if (p->rlen >= RBUF_SIZE)
+		return; /* held back, and full: read on once it is framed */
 	ssize_t r = recv(p->fd, p->rbuf + p->rlen, RBUF_SIZE - p->rlen, 0);
 	if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
 		return;
@@ -522,10 +600,16 @@ static void read_some(struct lb_bgp_peer *p, uint64_t now)
 		return;
 	}
 	p->rlen += (size_t)r;
+	frame(p, now);
+}
+
+/* Frames the whole messages the buffer holds; stops when a message closed
+ * the connection or a collision holds it back. */
+static void frame(struct lb_bgp_peer *p, uint64_t now)
+{
 	size_t off = 0;
 	int fd = p->fd;
-	/* Frame whole messages; stop if a message closed the connection. */
-	while (p->fd == fd && p->rlen - off >= LB_BGP_HEADER_LEN) {
+	while (p->fd == fd && !held(p) && p->rlen - off >= LB_BGP_HEADER_LEN) {
 		struct lb_bgp_header h;
 		struct lb_bgp_notify n;
 		if (lb_bgp_header_decode(p->rbuf + off, p->rlen - off, &h, &n) < 0) {
@@ -552,6 +636,48 @@ void lb_bgp_addr_unmap(struct lb_addr *a)
 	}
 }
 
+static bool is_link_local(const struct lb_addr *a)
+{
+	return a->family == LB_AF_INET6 && a->b[0] == 0xfe && (a->b[1] & 0xc0) == 0x80;
+}
+
+/* RFC 2545 §3: the IPv6 next hop carries our link-local address too when
+ * the peer shares a link with the global one: when the interface that
+ * holds the session's local address has a prefix covering the peer. */
+static void find_link_local(struct lb_bgp_peer *p)
+{
+	memset(&p->local_ll, 0, sizeof(p->local_ll));
+	if (p->local.family != LB_AF_INET6 || is_link_local(&p->local) ||
+	    p->cfg.addr.family != LB_AF_INET6)
+		return;
+	struct ifaddrs *ifs;
+	if (getifaddrs(&ifs) < 0)
+		return;
+	const char *ifname = NULL;
+	for (struct ifaddrs *i = ifs; i && !ifname; i = i->ifa_next) {
+		struct lb_addr a, mask;
+		if (!i->ifa_addr || !i->ifa_netmask || i->ifa_addr->sa_family != AF_INET6 ||
+		    lb_addr_from_sockaddr(i->ifa_addr, &a) < 0 || !lb_addr_eq(&a, &p->local) ||
+		    lb_addr_from_sockaddr(i->ifa_netmask, &mask) < 0)
+			continue;
+		bool on_link = true;
+		for (size_t k = 0; k < 16; k++)
+			on_link &= ((a.b[k] ^ p->cfg.addr.b[k]) & mask.b[k]) == 0;
+		if (on_link)
+			ifname = i->ifa_name;
+	}
+	for (struct ifaddrs *i = ifs; i && ifname; i = i->ifa_next) {
+		struct lb_addr a;
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET6 &&
+		    !strcmp(i->ifa_name, ifname) && lb_addr_from_sockaddr(i->ifa_addr, &a) == 0 &&
+		    is_link_local(&a)) {
+			p->local_ll = a;
+			break;
+		}
+	}
+	freeifaddrs(ifs);
+}
+
 static void connected(struct lb_bgp_peer *p, uint64_t now)
 {
 	struct sockaddr_storage ss;
@@ -561,11 +687,12 @@ static void connected(struct lb_bgp_peer *p, uint64_t now)
 	if (getsockname(p->fd, (struct sockaddr *)&ss, &sl) == 0)
 		lb_addr_from_sockaddr((struct sockaddr *)&ss, &p->local);
 	lb_bgp_addr_unmap(&p->local);
+	find_link_local(p);
 	struct lb_bgp_fsm_event ev = {.type = LB_BGP_EV_TCP_CONNECTED};
 	fsm_event(p, &ev, now, 0);
 }
 
-void lb_bgp_peer_io(struct lb_bgp_peer *p, short revents, uint64_t now)
+static void io_one(struct lb_bgp_peer *p, short revents, uint64_t now)
 {
 	if (p->fd < 0 || !revents)
 		return;
@@ -599,20 +726,113 @@ void lb_bgp_peer_io(struct lb_bgp_peer *p, short revents, uint64_t now)
 		read_some(p, now);
 }
 
-void lb_bgp_peer_tick(struct lb_bgp_peer *p, uint64_t now)
+void lb_bgp_peer_io(struct lb_bgp_peer *p, short revents, uint64_t now)
+{
+	io_one(p, revents, now);
+	settle(p, now);
+}
+
+void lb_bgp_peer_io_alt(struct lb_bgp_peer *p, short revents, uint64_t now)
+{
+	if (p->alt)
+		io_one(p->alt, revents, now);
+	settle(p, now);
+}
+
+static void tick_one(struct lb_bgp_peer *p, uint64_t now)
 {
 	struct lb_bgp_fsm_out out;
 	for (int i = 0; i < 8 && lb_bgp_fsm_tick(&p->fsm, now, &out); i++)
 		apply(p, &out, now, 0);
 }
 
+void lb_bgp_peer_tick(struct lb_bgp_peer *p, uint64_t now)
+{
+	tick_one(p, now);
+	if (p->alt)
+		tick_one(p->alt, now);
+	settle(p, now);
+}
+
 uint64_t lb_bgp_peer_deadline(const struct lb_bgp_peer *p)
 {
-	return lb_bgp_fsm_next_deadline(&p->fsm);
+	uint64_t d = lb_bgp_fsm_next_deadline(&p->fsm);
+	uint64_t a = p->alt ? lb_bgp_fsm_next_deadline(&p->alt->fsm) : 0;
+	return a && (!d || a < d) ? a : d;
+}
+
+/* Exchanges the connections of the peer and its second connection: all
+ * that belongs to one TCP connection and its FSM, but not the peer's own
+ * settings (the FSM's configuration stays with its peer). */
+static void swap_conn(struct lb_bgp_peer *a, struct lb_bgp_peer *b)
+{
+#define SWAP(f)                                                          \
+	do {                                                             \
+		unsigned char t_[sizeof(a->f)];                          \
+		memcpy(t_, &a->f, sizeof(t_));                           \
+		memcpy(&a->f, &b->f, sizeof(t_));                        \
+		memcpy(&b->f, t_, sizeof(t_));                           \
+	} while (0)
+	struct lb_bgp_fsm_config ca = a->fsm.cfg, cb = b->fsm.cfg;
+	SWAP(fd);
+	SWAP(connecting);
+	SWAP(rbuf);
+	SWAP(rlen);
+	SWAP(wq);
+	SWAP(woff);
+	SWAP(fsm);
+	SWAP(sess);
+	SWAP(local);
+	SWAP(local_ll);
+	SWAP(peer_id);
+	SWAP(incoming);
+	SWAP(eor_pending);
+#undef SWAP
+	a->fsm.cfg = ca;
+	b->fsm.cfg = cb;
+}
+
+/* Carries out a collision decision, drops a second connection that
+ * failed, and lets the peer's connection take over when ours is gone. */
+static void settle(struct lb_bgp_peer *p, uint64_t now)
+{
+	struct lb_bgp_peer *a = p->alt;
+	if (!a)
+		return;
+	int decision = p->collision;
+	if (!decision) {
+		if (a->fd < 0 || a->fsm.state == LB_BGP_IDLE)
+			decision = 1;
+		else if (p->fsm.state <= LB_BGP_ACTIVE && p->fsm.enabled)
+			decision = 2;
+		else
+			return;
+	}
+	p->collision = 0;
+	enum lb_bgp_state from = p->fsm.state;
+	if (decision == 2) {
+		swap_conn(p, a);
+		if (p->log)
+			lb_info(p->log, "neighbor %s: the connection the peer opened carries the session",
+				p->name);
+	}
+	if (a->fd >= 0 && a->fsm.state != LB_BGP_IDLE) {
+		/* §6.8: the loser is closed with Cease/Connection Collision
+		 * Resolution (RFC 4486 subcode 7). */
+		struct lb_bgp_fsm_event ev = {.type = LB_BGP_EV_COLLISION_DUMP};
+		fsm_event(a, &ev, now, 0);
+	}
+	alt_free(p);
+	if (decision == 2 && p->on_state && from != p->fsm.state)
+		p->on_state(p->ctx, p, from, p->fsm.state,
+			    "connection collision resolution: the peer's connection is kept");
+	if (p->fd >= 0 && !p->connecting && p->rlen)
+		frame(p, now); /* what arrived after the OPEN */
 }
 
 void lb_bgp_peer_down(struct lb_bgp_peer *p, const char *why, uint64_t now)
 {
+	alt_free(p);
 	if (p->fd < 0)
 		return;
 	snprintf(p->last_error, sizeof(p->last_error), "%s", why);
@@ -621,9 +841,38 @@ void lb_bgp_peer_down(struct lb_bgp_peer *p, const char *why, uint64_t now)
 	fsm_event(p, &ev, now, 0);
 }
 
+static void take_fd(struct lb_bgp_peer *p, int fd, uint64_t now);
+
 void lb_bgp_peer_accept(struct lb_bgp_peer *p, int fd, uint64_t now)
 {
 	enum lb_bgp_state st = p->fsm.state;
+	if ((st == LB_BGP_OPENSENT || st == LB_BGP_OPENCONFIRM) && !p->incoming && !p->alt) {
+		/* §6.8: both connections live on until the OPENs decide. */
+		struct lb_bgp_peer_config cfg = p->cfg;
+		struct lb_err err;
+		cfg.passive = true;
+		struct lb_bgp_peer *a = malloc(sizeof(*a));
+		if (!a || lb_bgp_peer_init(a, &cfg, p->log, &err) < 0) {
+			if (a)
+				free(a->rbuf); /* the only thing init may have taken */
+			free(a);
+			close(fd);
+			return;
+		}
+		snprintf(a->label, sizeof(a->label), "%s (its connection)", p->name);
+		a->fsm.cfg.peer = a->label;
+		a->owner = p;
+		p->alt = a;
+		if (p->log)
+			lb_info(p->log,
+				"neighbor %s: connection from the peer while ours is in %s: both "
+				"kept until the OPENs decide (RFC 4271 §6.8)",
+				p->name, lb_bgp_state_name(st));
+		lb_bgp_peer_start(a, now);
+		take_fd(a, fd, now);
+		settle(p, now);
+		return;
+	}
 	if (st != LB_BGP_CONNECT && st != LB_BGP_ACTIVE) {
 		if (p->log)
 			lb_info(p->log, "neighbor %s: incoming connection refused in state %s",
@@ -632,6 +881,12 @@ void lb_bgp_peer_accept(struct lb_bgp_peer *p, int fd, uint64_t now)
 		return;
 	}
 	close_conn(p); /* an outgoing attempt still in progress gives way */
+	take_fd(p, fd, now);
+	settle(p, now);
+}
+
+static void take_fd(struct lb_bgp_peer *p, int fd, uint64_t now)
+{
 	int fl = fcntl(fd, F_GETFL);
 	if (fl >= 0)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
@@ -646,6 +901,7 @@ void lb_bgp_peer_accept(struct lb_bgp_peer *p, int fd, uint64_t now)
 	}
 	p->fd = fd;
 	p->connecting = true;
+	p->incoming = true;
 	connected(p, now);
 }
 

@@ -5,10 +5,14 @@
  * poll loop: it asks for the descriptor and the next deadline, and hands back
  * readiness and the time. Nothing here prints except through the log.
  *
- * Connection collisions (RFC 4271 §6.8) are avoided rather than resolved:
- * an incoming connection is taken only while we have no connection past
- * Connect/Active, otherwise it is closed. Routers configured passive, or this
- * speaker with passive set, never collide. */
+ * Connection collisions (RFC 4271 §6.8): a connection from the peer that
+ * arrives while our own is in OpenSent or OpenConfirm is kept beside it, as
+ * a second connection with its own FSM that goes no further than
+ * OpenConfirm. When both have the peer's OPEN, lb_bgp_collision_keep_new
+ * picks the survivor and the other is closed with Cease/Connection
+ * Collision Resolution (RFC 4486 subcode 7); if ours fails first, the
+ * peer's takes over. Against an Established session a new connection is
+ * refused. The caller polls both connections. */
 #ifndef LB_BGP_PEER_H
 #define LB_BGP_PEER_H
 
@@ -37,11 +41,13 @@ struct lb_bgp_peer_config {
 	/* Next hops; family 0: the local address of the connection when it is
 	 * of that family, else routes of that family are not sent. */
 	struct lb_addr next_hop, next_hop6;
+	bool no_link_local;       /* never add our link-local address (RFC 2545 §3) */
 	const char *md5_password; /* RFC 2385; NULL: none */
 	int ttl;                  /* eBGP multihop; 0: the kernel default (1 hop for eBGP is not forced) */
 	bool graceful_restart;    /* RFC 4724 as restarting speaker */
 	uint16_t gr_time;         /* seconds, 12 bits */
-	bool gr_restarting;       /* set the R bit: this start follows a restart */
+	bool gr_restarting;       /* set the R bit: this start follows a restart
+				   * (cleared once the session is Established) */
 };
 
 struct lb_bgp_peer;
@@ -74,6 +80,8 @@ struct lb_bgp_peer {
 	bool eor_pending; /* End-of-RIB goes after the initial table */
 	struct lb_bgp_session sess; /* what the OPEN exchange settled */
 	struct lb_addr local;       /* local address of the connection */
+	struct lb_addr local_ll;    /* link-local address of its interface when the peer
+				     * is on that link (RFC 2545 §3); family 0 otherwise */
 	uint32_t peer_id;
 	uint32_t as_path[1];
 	struct lb_bgp_peer_stats stats;
@@ -81,6 +89,12 @@ struct lb_bgp_peer {
 	char last_error[200];
 	lb_bgp_peer_state_fn *on_state;
 	void *ctx;
+	/* §6.8: the second connection (NULL without a collision), and in it
+	 * the peer it belongs to. */
+	struct lb_bgp_peer *alt, *owner;
+	bool incoming;     /* the peer opened this connection */
+	char label[LB_ADDR_STRLEN + 24]; /* the second connection's name in log lines */
+	int collision;     /* decided, not yet carried out: 1 keep ours, 2 keep alt */
 };
 
 int lb_bgp_peer_init(struct lb_bgp_peer *p, const struct lb_bgp_peer_config *cfg,
@@ -101,6 +115,9 @@ void lb_bgp_peer_cease(struct lb_bgp_peer *p, uint8_t subcode, const char *text,
 /* The descriptor and events to poll for; -1 when there is no connection. */
 int lb_bgp_peer_poll_events(const struct lb_bgp_peer *p, short *events);
 void lb_bgp_peer_io(struct lb_bgp_peer *p, short revents, uint64_t now);
+/* The same for the second connection of a collision (-1 without one). */
+int lb_bgp_peer_poll_events_alt(const struct lb_bgp_peer *p, short *events);
+void lb_bgp_peer_io_alt(struct lb_bgp_peer *p, short revents, uint64_t now);
 /* Fires every due timer. */
 void lb_bgp_peer_tick(struct lb_bgp_peer *p, uint64_t now);
 /* The earliest deadline (caller's ms), 0 for none. */

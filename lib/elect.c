@@ -677,8 +677,10 @@ static void add_communities(const struct lb_elect *e, json_t *line, const json_t
 }
 
 /* BGP: every eligible node announces (the router spreads the traffic by
- * ECMP). One line per address; when several BGPAdvertisements cover it, the
- * first by namespace/name that selects this node sets the attributes. */
+ * ECMP). One line per covering BGPAdvertisement that finds this node
+ * eligible, with that advertisement's peers and attributes, as MetalLB
+ * sends each advertisement to its own peers; "advertisement" names it
+ * ("namespace/name"), so a WITHDRAW undoes that one only. */
 static int elect_bgp(struct lb_elect *e, json_t *want, const json_t *svc, const char *ip,
 		     const json_t *advs, const json_t *mynode)
 {
@@ -704,9 +706,13 @@ static int elect_bgp(struct lb_elect *e, json_t *want, const json_t *svc, const 
 									  : "aggregationLength");
 		if (json_is_integer(agg))
 			json_object_set(l, "aggregationLength", (json_t *)agg);
-		char key[600];
-		snprintf(key, sizeof(key), "bgp %s", ip);
-		return add_line(want, key, l);
+		char adv_key[520], key[600];
+		const char *ns = ns_of(adv);
+		snprintf(adv_key, sizeof(adv_key), "%s%s%s", ns, *ns ? "/" : "", name_of(adv));
+		json_object_set_new(l, "advertisement", json_string(adv_key));
+		snprintf(key, sizeof(key), "bgp %s %s", ip, adv_key);
+		if (add_line(want, key, l) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -878,6 +884,7 @@ int lb_elect_update(struct lb_elect *e, void (*emit)(void *ctx, json_t *line), v
 	pass_changes(e, pass, false, emit, ctx);
 	const char *k;
 	json_t *line, *tmp;
+	json_t *bgp_withdrawn = json_object(); /* ip -> true */
 	json_object_foreach_safe(e->announced, tmp, k, line) {
 		json_t *w = json_object_get(want, k);
 		/* Same key, other attributes: lb-bgp-peer replaces them on a new
@@ -887,6 +894,9 @@ int lb_elect_update(struct lb_elect *e, void (*emit)(void *ctx, json_t *line), v
 		json_t *wd = withdraw_of(line);
 		if (!wd)
 			break;
+		if (!strcmp(json_string_value(json_object_get(line, "via")), "bgp"))
+			json_object_set_new(bgp_withdrawn,
+					    json_string_value(json_object_get(line, "ip")), json_true());
 		emit(ctx, wd);
 		json_object_del(e->announced, k);
 	}
@@ -894,11 +904,18 @@ int lb_elect_update(struct lb_elect *e, void (*emit)(void *ctx, json_t *line), v
 	json_decref(pass);
 	json_object_foreach(want, k, line) {
 		json_t *old = json_object_get(e->announced, k);
-		if (old && json_equal(old, line))
+		/* A reader that keys BGP routes by address alone (lb-bgp-peer
+		 * before "advertisement") dropped the address on a WITHDRAW of one
+		 * of its advertisements: the others are said again. */
+		bool again = !strcmp(json_string_value(json_object_get(line, "via")), "bgp") &&
+			     json_object_get(bgp_withdrawn,
+					     json_string_value(json_object_get(line, "ip")));
+		if (old && json_equal(old, line) && !again)
 			continue;
 		emit(ctx, json_incref(line));
 		json_object_set(e->announced, k, line);
 	}
+	json_decref(bgp_withdrawn);
 	json_decref(want);
 	return 0;
 }

@@ -20,6 +20,7 @@
 # together once the last has ended (lb-watch lists everything again).
 
 sv_stages=
+sv_fifos=
 sv_alive=0
 sv_state=init
 sv_gen=0
@@ -106,9 +107,10 @@ sv_cleanup () {
 	fi
 }
 
-# sv_fifo NAME: creates the FIFO $sv_run/NAME.
+# sv_fifo NAME: the FIFO $sv_run/NAME joins two stages. It is made anew at
+# every start, so that lines the last run wrote and nobody read are gone.
 sv_fifo () {
-	mkfifo "$sv_run/$1" || sv_fatal 3 "$sv_run/$1: cannot create a FIFO"
+	sv_fifos="$sv_fifos $1"
 }
 
 # sv_stage NAME IN OUT STOPSIG CMD [ARG...]: declares a stage reading IN and
@@ -188,6 +190,10 @@ sv_start_all () {
 	sv_gen=$((sv_gen + 1))
 	sv_state=running
 	sv_started=$(date +%s)
+	for sv_n_ in $sv_fifos; do
+		rm -f "$sv_run/$sv_n_"
+		mkfifo "$sv_run/$sv_n_" || sv_fatal 3 "$sv_run/$sv_n_: cannot create a FIFO"
+	done
 	for sv_n_ in $sv_stages; do
 		[ -p "$sv_run/$sv_n_.err" ] || mkfifo "$sv_run/$sv_n_.err" ||
 			sv_fatal 3 "$sv_run/$sv_n_.err: cannot create a FIFO"

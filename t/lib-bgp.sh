@@ -66,6 +66,20 @@ frr_start () {
 		-i "$PWD/$2/bgpd.pid" --vty_socket "$PWD/$2" -z "$PWD/$2/zserv.api" -P 0
 }
 
+# frr_start_zebra NS DIR CONF: FRR bgpd with zebra in NS, both with their
+# sockets in DIR. zebra gives bgpd the interfaces (which FRR needs to take
+# a link-local next hop, RFC 2545); bgpd -n still installs no route in the
+# kernel. zebra runs as the frr user, so DIR is made writable for it.
+frr_start_zebra () {
+	mkdir -p "$PWD/$2" && chmod 777 "$PWD/$2" && : >"$PWD/$2/zebra.conf" &&
+	ip netns exec "$(test_netns "$1")" /usr/lib/frr/zebra -d -u frr -g frr \
+		-f "$PWD/$2/zebra.conf" -i "$PWD/$2/zebra.pid" -z "$PWD/$2/zserv.api" \
+		--vty_socket "$PWD/$2" -P 0 &&
+	test_wait_for "test -S $PWD/$2/zserv.api" 5 &&
+	ip netns exec "$(test_netns "$1")" /usr/lib/frr/bgpd -d -n -S -f "$PWD/$3" \
+		-i "$PWD/$2/bgpd.pid" --vty_socket "$PWD/$2" -z "$PWD/$2/zserv.api" -P 0
+}
+
 # frr_c DIR COMMAND
 frr_c () {
 	vtysh --vty_socket "$PWD/$1" -c "$2"

@@ -132,7 +132,22 @@ test_expect_success $P 'IPv6 iBGP session: LOCAL_PREF, empty AS path, IPv6 next 
 	bird_c bird show route 2001:db8:2::10/128 all >r &&
 	grep "BGP.local_pref: 200" r &&
 	grep "BGP.as_path: *\$" r &&
-	grep "BGP.next_hop: 2001:db8::2" r
+	grep "BGP.next_hop: 2001:db8::2" r &&
+	ll=$(ip -n $NS_node -6 addr show dev n0 scope link | sed -n "s/.*inet6 \([^/]*\).*/\1/p") &&
+	test -n "$ll" &&
+	grep "BGP.next_hop: 2001:db8::2 $ll\$" r
+'
+
+test_expect_success $P '--no-link-local-next-hop: the global next hop alone' '
+	test_bg_kill sp6 &&
+	test_wait_for "! bird_established bird n6" 5 &&
+	test_bg sp6n ip netns exec $NS_node lb-bgp-peer --json --no-link-local-next-hop \
+		--peer 2001:db8::1 --asn 64500 --peer-asn 64500 --router-id 192.0.2.2 \
+		2001:db8:2::10/128 &&
+	test_wait_for "bird_established bird n6" 10 &&
+	test_wait_for "bird_c bird show route 2001:db8:2::10/128 | grep -q 2001:db8:2::10" 5 &&
+	bird_c bird show route 2001:db8:2::10/128 all >r &&
+	grep "BGP.next_hop: 2001:db8::2\$" r
 '
 
 test_expect_success $P 'passive speaker: BIRD connects to us' '

@@ -1,5 +1,5 @@
 #!/bin/sh
-test_description='lb-bgp-peer against FRR bgpd: IPv4 eBGP and IPv6 iBGP sessions, attributes, withdraw, shutdown'
+test_description='lb-bgp-peer against FRR bgpd (with zebra): IPv4 eBGP and IPv6 iBGP sessions, attributes, link-local next hop, withdraw, shutdown'
 . "$(dirname "$0")/test-lib.sh"
 . "$TEST_DIRECTORY/lib-bgp.sh"
 
@@ -30,7 +30,7 @@ test_expect_success $P 'set up: a router running FRR bgpd and a node' '
 	  neighbor 2001:db8::2 activate
 	 exit-address-family
 	CONF
-	frr_start router frr bgpd.conf &&
+	frr_start_zebra router frr bgpd.conf &&
 	test_wait_for "test -S frr/bgpd.vty" 5
 '
 
@@ -94,6 +94,12 @@ test_expect_success $P 'IPv6 iBGP: LOCAL_PREF and an empty AS path' '
 	test_wait_for "frr_route ipv6 2001:db8:2::10/128" 5 &&
 	jq -e ".paths[0].locPrf==200 and .paths[0].aspath.length==0" route.json &&
 	jq -e "[.paths[0].nexthops[].ip] | index(\"2001:db8::2\") != null" route.json
+'
+
+test_expect_success $P 'IPv6 on a shared link: the link-local next hop comes too (RFC 2545)' '
+	ll=$(ip -n $NS_node -6 addr show dev n0 scope link | sed -n "s/.*inet6 \([^/]*\).*/\1/p") &&
+	test -n "$ll" &&
+	jq -e --arg ll "$ll" "[.paths[0].nexthops[] | select(.scope==\"link-local\") | .ip] == [\$ll]" route.json
 '
 
 test_done

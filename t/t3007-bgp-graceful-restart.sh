@@ -30,8 +30,8 @@ test_expect_success $P 'set up: BIRD, graceful restart aware' '
 
 test_expect_success $P 'the capability is advertised with the forwarding bit for both families' '
 	bgp_bg sp1 ip netns exec $NS_node lb-bgp-peer --json -v --graceful-restart \
-		--graceful-restart-time 60 --peer 192.0.2.1 --asn 64501 --peer-asn 64500 \
-		192.0.2.10/32 192.0.2.11/32 &&
+		--graceful-restart-time 60 --restart-state "$PWD/restart" \
+		--peer 192.0.2.1 --asn 64501 --peer-asn 64500 192.0.2.10/32 192.0.2.11/32 &&
 	test_wait_for "bird_established bird n4" 10 &&
 	bird_c bird show protocols all n4 >proto &&
 	sed -n "/Neighbor capabilities/,/Session:/p" proto >caps &&
@@ -40,6 +40,7 @@ test_expect_success $P 'the capability is advertised with the forwarding bit for
 	grep "Restart time: 60" caps &&
 	grep "AF supported: ipv4 ipv6" caps &&
 	grep "AF preserved: ipv4 ipv6" caps &&
+	! grep "Restart recovery" caps &&
 	test_wait_for "bird_c bird show route 192.0.2.11/32 | grep -q 192.0.2.11" 5
 '
 
@@ -49,21 +50,41 @@ test_expect_success $P 'SIGUSR2: the speaker leaves without NOTIFICATION and BIR
 	sleep 1 &&
 	bird_c bird show route 192.0.2.10/32 | grep -q 192.0.2.10 &&
 	bird_c bird show route 192.0.2.11/32 | grep -q 192.0.2.11 &&
-	! grep -q "Received: Administrative shutdown" bird.log
+	! grep -q "Received: Administrative shutdown" bird.log &&
+	jq -e ".restarting == true" restart
 '
 
 test_expect_success $P 'back with one prefix less: End-of-RIB makes BIRD drop the stale one at once' '
 	bgp_bg sp2 ip netns exec $NS_node lb-bgp-peer --json --graceful-restart \
-		--graceful-restart-time 60 --peer 192.0.2.1 --asn 64501 --peer-asn 64500 \
-		192.0.2.10/32 &&
+		--graceful-restart-time 60 --restart-state "$PWD/restart" \
+		--peer 192.0.2.1 --asn 64501 --peer-asn 64500 192.0.2.10/32 &&
 	test_wait_for "bird_established bird n4" 10 &&
+	grep "planned restart [0-9]* s ago .*: the Restart State bit is set" sp2.err &&
+	! test -e restart &&
+	bird_c bird show protocols all n4 >proto &&
+	sed -n "/Neighbor capabilities/,/Session:/p" proto >caps &&
+	grep "Restart recovery" caps &&
 	test_wait_for "! bird_c bird show route 192.0.2.11/32 | grep -q 192.0.2.11" 5 &&
 	bird_c bird show route 192.0.2.10/32 | grep -q 192.0.2.10
 '
 
 test_expect_success $P 'SIGTERM still sends Cease: BIRD drops the routes at once' '
 	kill -TERM "$(test_bg_pid sp2)" &&
-	test_wait_for "! bird_c bird show route 192.0.2.10/32 | grep -q 192.0.2.10" 2
+	test_wait_for "! bird_c bird show route 192.0.2.10/32 | grep -q 192.0.2.10" 2 &&
+	! test -e restart
+'
+
+test_expect_success $P 'a start without a recent planned restart does not set the bit' '
+	echo "{\"restarting\":true,\"time\":$(($(date +%s) - 61))}" >restart &&
+	bgp_bg sp3 ip netns exec $NS_node lb-bgp-peer --json --graceful-restart \
+		--graceful-restart-time 60 --restart-state "$PWD/restart" \
+		--peer 192.0.2.1 --asn 64501 --peer-asn 64500 192.0.2.10/32 &&
+	test_wait_for "bird_established bird n4" 10 &&
+	grep "older than the restart time: a fresh start" sp3.err &&
+	bird_c bird show protocols all n4 >proto &&
+	sed -n "/Neighbor capabilities/,/Session:/p" proto >caps &&
+	grep "Graceful restart" caps &&
+	! grep "Restart recovery" caps
 '
 
 test_done

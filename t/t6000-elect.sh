@@ -23,7 +23,7 @@ owner=$(grep -l "\"via\":\"l2\"" out.node-a out.node-b | sed "s/^out\.//")
 case $owner in node-a) other=node-b owner_ip=192.0.2.21 ;; *) other=node-a owner_ip=192.0.2.22 ;; esac
 
 test_expect_success 'Local policy: only the node with a ready endpoint announces over BGP' '
-	grep -F "{\"type\":\"ANNOUNCE\",\"ip\":\"203.0.113.10\",\"via\":\"bgp\",\"peers\":[\"router\"],\"communities\":[\"64512:100\"],\"localPref\":100}" out.node-b &&
+	grep -F "{\"type\":\"ANNOUNCE\",\"ip\":\"203.0.113.10\",\"via\":\"bgp\",\"peers\":[\"router\"],\"communities\":[\"64512:100\"],\"localPref\":100,\"advertisement\":\"metallb-system/bgp\"}" out.node-b &&
 	! grep 203.0.113.10 out.node-a
 '
 

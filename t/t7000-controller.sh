@@ -24,8 +24,9 @@ ip_of () {
 	jq -r '.status.loadBalancer.ingress[0].ip' "$1"
 }
 
-test_expect_success 'the script is POSIX sh: dash parses it' '
-	dash -n "$LBKIT_BUILD/lb-controller"
+test_expect_success 'the scripts are POSIX sh: dash parses them' '
+	dash -n "$LBKIT_BUILD/lb-controller" &&
+	dash -n "$LBKIT_BUILD/lb-speaker"
 '
 
 test_expect_success 'usage errors exit 2 with one message and nothing on stdout' '
@@ -171,6 +172,39 @@ test_expect_success JQ '--log-format json: every diagnostic is a JSON object; st
 	jq -s -e "all(.[]; has(\"time\") and has(\"level\") and has(\"prog\") and has(\"msg\"))" ctl4.err &&
 	jq -s -e "any(.[]; (.msg | test(\"broken.yaml\")) and .stage == \"watch\" and .prog == \"lb-watch\" and .level == \"warning\")" ctl4.err &&
 	jq -s -e "any(.[]; (.msg | test(\"every stage has ended\")) and .prog == \"lb-controller\" and (has(\"stage\") | not))" ctl4.err
+'
+
+test_expect_success 'SIGTERM during the back-off wait: exit 0 at once, nothing restarted' '
+	rm -rf st5 &&
+	test_bg ctl5 lb-controller --from m --status-dir st5 --run-dir run &&
+	test_wait_for "grep -q \" apply started\" ctl5.err" 20 &&
+	kill -TERM "$(stage_pid ctl5.err apply)" &&
+	test_wait_for "test \$(grep -c \" apply started\" ctl5.err) = 2" 20 &&
+	kill -TERM "$(stage_pid ctl5.err apply)" &&
+	test_wait_for "grep -q \"starting again in 2 s\" ctl5.err" 20 &&
+	kill -TERM "$(test_bg_pid ctl5)" &&
+	test_wait_for "! kill -0 $(test_bg_pid ctl5) 2>/dev/null" 5 &&
+	{ wait "$(test_bg_pid ctl5)"; rc=$?; } &&
+	test "$rc" = 0 &&
+	test "$(grep -c " apply started" ctl5.err)" = 2 &&
+	test_must_fail ls run/lb-controller.* 2>/dev/null
+'
+
+test_expect_success 'a stage that ignores SIGTERM is killed after 10 s; exit 1' '
+	mkdir fake &&
+	cp "$LBKIT_BUILD/lb-controller" "$LBKIT_BUILD/lb-watch" fake/ &&
+	printf "#!/bin/sh\ntrap \"\" TERM\nexec sleep 300\n" >fake/lb-alloc &&
+	chmod +x fake/lb-alloc &&
+	test_bg ctl6 fake/lb-controller --from m --status-dir st6 --run-dir run &&
+	test_wait_for "grep -q \" apply started\" ctl6.err" 20 &&
+	alloc=$(stage_pid ctl6.err alloc) &&
+	kill -TERM "$(test_bg_pid ctl6)" &&
+	test_wait_for "! kill -0 $(test_bg_pid ctl6) 2>/dev/null" 30 &&
+	{ wait "$(test_bg_pid ctl6)"; rc=$?; } &&
+	test "$rc" = 1 &&
+	grep "stages still running after 10 s: killing them" ctl6.err &&
+	grep "alloc (pid $alloc) ended with status 137" ctl6.err &&
+	! kill -0 "$alloc" 2>/dev/null
 '
 
 test_done

@@ -54,10 +54,12 @@ static void track(void *ctx, json_t *line)
 	const char *ip = json_string_value(json_object_get(line, "ip"));
 	const char *via = json_string_value(json_object_get(line, "via"));
 	const char *iface = json_string_value(json_object_get(line, "interface"));
+	const char *adv = json_string_value(json_object_get(line, "advertisement"));
 	if (!type || !ip || !via)
 		__builtin_trap();
 	char key[1024];
-	snprintf(key, sizeof(key), "%s %s %s", via, ip, iface ? iface : "");
+	snprintf(key, sizeof(key), "%s %s %s", via, ip,
+		 iface ? iface : adv ? adv : "");
 	if (!strcmp(type, "ANNOUNCE")) {
 		json_object_set_new(v->have, key, json_true());
 	} else if (!strcmp(type, "WITHDRAW")) {

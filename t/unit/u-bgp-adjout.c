@@ -16,6 +16,7 @@ struct seen {
 	bool has_local_pref;
 	uint32_t local_pref;
 	char first_nh6[LB_ADDR_STRLEN];
+	char first_nh6_ll[LB_ADDR_STRLEN];
 };
 
 static const struct lb_bgp_session sess = {
@@ -52,8 +53,11 @@ static int walk(const struct lb_wbuf *w, struct seen *s)
 			s->has_local_pref = true;
 			s->local_pref = u.attrs.local_pref;
 		}
-		if (u.mp_reach.count && !s->first_nh6[0])
+		if (u.mp_reach.count && !s->first_nh6[0]) {
 			lb_addr_format(&u.attrs.mp_next_hop, s->first_nh6);
+			if (u.attrs.mp_has_ll)
+				lb_addr_format(&u.attrs.mp_next_hop_ll, s->first_nh6_ll);
+		}
 		p += h.len;
 		left -= h.len;
 	}
@@ -159,6 +163,15 @@ int main(void)
 	tap_ok(&t, seen.announced4 == 2 && seen.announced6 == 1 && !strcmp(seen.first_nh6, "2001:db8::2"),
 	       "both IPv4 prefixes again and the IPv6 one with its next hop");
 	tap_is_int(&t, a.n_sent, 3, "three sent");
+	tap_is_str(&t, seen.first_nh6_ll, "", "no link-local next hop unless given");
+
+	/* RFC 2545 §3: on a shared link the next hop is global + link-local. */
+	s.next_hop6_ll = addr("fe80::2");
+	lb_bgp_adjout_resend_all(&a);
+	flush(&a, &s, &seen, &skipped);
+	tap_ok(&t, !strcmp(seen.first_nh6, "2001:db8::2") && !strcmp(seen.first_nh6_ll, "fe80::2"),
+	       "with a link-local address: a 32-byte next hop, global then link-local");
+	memset(&s.next_hop6_ll, 0, sizeof(s.next_hop6_ll));
 
 	lb_bgp_adjout_reset(&a);
 	tap_ok(&t, a.n_sent == 0 && !lb_bgp_adjout_pending(&a), "session down: nothing sent, nothing pending");

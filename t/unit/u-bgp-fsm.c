@@ -329,6 +329,67 @@ static void test_failure_reason(void)
 	       "without a reason it says TCP connection failed");
 }
 
+/* RFC 4271 §6.8: the collision rule, and the loser's OpenCollisionDump. */
+static void test_collision(void)
+{
+	/* Ours 192.0.2.2 (0xc0000202), the router's lower or higher. */
+	tap_ok(&t, !lb_bgp_collision_keep_new(0xc0000202, 64501, 0xc0000201, 64500, true),
+	       "our Identifier higher, the new connection is the peer's: it goes");
+	tap_ok(&t, lb_bgp_collision_keep_new(0xc0000202, 64501, 0xc0000201, 64500, false),
+	       "our Identifier higher, the new connection is ours: it stays");
+	tap_ok(&t, lb_bgp_collision_keep_new(0xc0000202, 64501, 0xc0000209, 64500, true),
+	       "the peer's Identifier higher: the connection it opened stays");
+	tap_ok(&t, !lb_bgp_collision_keep_new(0xc0000202, 64501, 0xc0000209, 64500, false),
+	       "the peer's Identifier higher: ours goes");
+	tap_ok(&t, lb_bgp_collision_keep_new(0x00000002, 64501, 0xc0000001, 64500, true),
+	       "compared as unsigned integers (0.0.0.2 < 192.0.0.1)");
+	tap_ok(&t, lb_bgp_collision_keep_new(0xc0000202, 64501, 0xc0000202, 64502, true) &&
+		   !lb_bgp_collision_keep_new(0xc0000202, 64501, 0xc0000202, 64502, false),
+	       "equal Identifiers (RFC 6286 §2.3): the peer's higher AS keeps the peer's connection");
+	tap_ok(&t, !lb_bgp_collision_keep_new(0xc0000202, 64502, 0xc0000202, 64501, true) &&
+		   lb_bgp_collision_keep_new(0xc0000202, 64502, 0xc0000202, 64501, false),
+	       "equal Identifiers: our higher AS keeps ours");
+	/* Both sides run the rule on their own view; they must agree on which
+	 * connection survives: the peer's "new incoming" is our outgoing one. */
+	int agree = 1;
+	uint32_t ids[] = {1, 0xc0000201, 0xc0000202, 0xffffffff};
+	uint32_t asns[] = {64500, 64501};
+	for (size_t i = 0; i < 4; i++)
+		for (size_t j = 0; j < 4; j++)
+			for (size_t k = 0; k < 2; k++)
+				for (int inc = 0; inc < 2; inc++) {
+					uint32_t la = asns[k], ra = asns[1 - k];
+					bool ours = lb_bgp_collision_keep_new(ids[i], la, ids[j], ra, inc);
+					/* the peer sees the same connection with the roles swapped */
+					bool theirs = lb_bgp_collision_keep_new(ids[j], ra, ids[i], la, !inc);
+					agree &= ours == theirs;
+				}
+	tap_ok(&t, agree, "both ends keep the same connection, for every pair of Identifiers and ASes");
+
+	struct lb_bgp_fsm f;
+	struct lb_bgp_fsm_out out;
+	lb_bgp_fsm_init(&f, &active_cfg, &logctx);
+	ev(&f, LB_BGP_EV_START, 0, &out);
+	ev(&f, LB_BGP_EV_TCP_CONNECTED, 10, &out);
+	open_ev(&f, 90, 20, &out);
+	log_reset();
+	ev(&f, LB_BGP_EV_COLLISION_DUMP, 30, &out);
+	tap_ok(&t, f.state == LB_BGP_IDLE &&
+		   out.actions == (LB_BGP_DO_SEND_NOTIFICATION | LB_BGP_DO_CLOSE) && out.code == 6 &&
+		   out.subcode == 7 && out.data_len == 0,
+	       "OpenCollisionDump in OpenConfirm: Cease/Connection Collision Resolution, close, Idle");
+	tap_ok(&t, strstr(log_text(), "OpenConfirm -> Idle, reason: connection collision resolution") != NULL,
+	       "logged as such");
+	lb_bgp_fsm_init(&f, &active_cfg, &logctx);
+	ev(&f, LB_BGP_EV_START, 0, &out);
+	ev(&f, LB_BGP_EV_COLLISION_DUMP, 5, &out);
+	tap_ok(&t, f.state == LB_BGP_IDLE && !(out.actions & LB_BGP_DO_SEND_NOTIFICATION) &&
+		   out.actions & LB_BGP_DO_CLOSE,
+	       "in Connect (no OPEN sent yet): closed without a NOTIFICATION");
+	ev(&f, LB_BGP_EV_COLLISION_DUMP, 6, &out);
+	tap_ok(&t, out.actions == 0 && !out.state_changed, "Idle ignores it");
+}
+
 int main(void)
 {
 	lb_log_init(&logctx, "u-bgp-fsm");
@@ -339,6 +400,7 @@ int main(void)
 	test_connect_and_passive();
 	test_errors();
 	test_failure_reason();
+	test_collision();
 	fclose(logctx.out);
 	free(logbuf);
 	return tap_done(&t);

@@ -364,8 +364,9 @@ static void test_bgp(struct tap *t)
 	tap_is_str(t, got,
 		   "{\"type\":\"ANNOUNCE\",\"ip\":\"2001:db8::10\",\"via\":\"bgp\",\"peers\":"
 		   "[\"r1\"],\"communities\":[\"64512:7\"],\"largeCommunities\":[\"64512:1:2\"],"
-		   "\"localPref\":150,\"aggregationLength\":64}",
-		   "bgp line: peers, named community resolved, large split out, v6 aggregation");
+		   "\"localPref\":150,\"aggregationLength\":64,\"advertisement\":\"b\"}",
+		   "bgp line: peers, named community resolved, large split out, v6 aggregation, "
+		   "the advertisement last");
 	free(got);
 	tap_is_int(t, json_array_size(lines), 2, "one line for one address");
 	lb_elect_free(e);
@@ -675,6 +676,84 @@ static void test_backend_probes(struct tap *t)
 	world_free(&w);
 }
 
+static void bgpadv(struct world *w, const char *type, const char *name, const char *spec)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 "{\"type\":\"%s\",\"object\":{\"kind\":\"BGPAdvertisement\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"%s\"},\"spec\":%s}}",
+		 type, name, spec);
+	feed(w, buf);
+}
+
+/* Lines of node-a for via bgp, as "TYPE advertisement peers;". */
+static void bgp_lines(void *ctx, json_t *line)
+{
+	char *out = ctx;
+	size_t len = strlen(out);
+	char *peers = json_dumps(json_object_get(line, "peers"), JSON_COMPACT | JSON_ENCODE_ANY);
+	snprintf(out + len, 1024 - len, "%s %s %s;", json_string_value(json_object_get(line, "type")),
+		 json_string_value(json_object_get(line, "advertisement")), peers ? peers : "-");
+	free(peers);
+	json_decref(line);
+}
+
+/* Several BGPAdvertisements cover one address: one line each, keyed by the
+ * advertisement, so each goes to its own peers with its own attributes. */
+static void test_bgp_per_advertisement(struct tap *t)
+{
+	struct world w;
+	world_init(&w, 0);
+	all_nodes(&w);
+	bgpadv(&w, "ADDED", "to-r1", "{\"peers\":[\"r1\"],\"communities\":[\"64512:1\"]}");
+	bgpadv(&w, "ADDED", "to-r2", "{\"peers\":[\"r2\"],\"aggregationLength\":24}");
+	service(&w, "web", "192.0.2.10", "Cluster", NULL);
+	tap_is_str(t, w.v[0].out, "ANNOUNCE 192.0.2.10 bgp;ANNOUNCE 192.0.2.10 bgp;",
+		   "two advertisements: two lines");
+
+	struct lb_elect *e = lb_elect_new("node-a");
+	char out[1024] = "";
+	const char *evs[] = {
+		"{\"kind\":\"Node\",\"metadata\":{\"name\":\"node-a\"},\"status\":"
+		"{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}",
+		"{\"kind\":\"BGPAdvertisement\",\"metadata\":{\"namespace\":\"m\",\"name\":"
+		"\"to-r1\"},\"spec\":{\"peers\":[\"r1\"]}}",
+		"{\"kind\":\"BGPAdvertisement\",\"metadata\":{\"namespace\":\"m\",\"name\":"
+		"\"to-r2\"},\"spec\":{\"peers\":[\"r2\"]}}",
+		"{\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},\"spec\":{\"type\":"
+		"\"LoadBalancer\"},\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":"
+		"\"192.0.2.10\"}]}}}",
+	};
+	struct lb_err err;
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		json_t *l = json_loads(evs[i], 0, NULL);
+		lb_elect_handle(e, l, &err);
+		json_decref(l);
+	}
+	lb_elect_update(e, bgp_lines, out, &err);
+	tap_is_str(t, out, "ANNOUNCE m/to-r1 [\"r1\"];ANNOUNCE m/to-r2 [\"r2\"];",
+		   "each with its advertisement's peers, keyed namespace/name");
+	out[0] = '\0';
+	json_t *l = json_loads("{\"type\":\"DELETED\",\"object\":{\"kind\":\"BGPAdvertisement\","
+			       "\"metadata\":{\"namespace\":\"m\",\"name\":\"to-r1\"}}}", 0, NULL);
+	lb_elect_handle(e, l, &err);
+	json_decref(l);
+	lb_elect_update(e, bgp_lines, out, &err);
+	tap_is_str(t, out, "WITHDRAW m/to-r1 [\"r1\"];ANNOUNCE m/to-r2 [\"r2\"];",
+		   "one deleted: its WITHDRAW, and the other said again for readers keyed by address");
+	out[0] = '\0';
+	l = json_loads("{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"BGPAdvertisement\","
+		       "\"metadata\":{\"namespace\":\"m\",\"name\":\"to-r2\"},\"spec\":"
+		       "{\"peers\":[\"r2\",\"r3\"]}}}", 0, NULL);
+	lb_elect_handle(e, l, &err);
+	json_decref(l);
+	lb_elect_update(e, bgp_lines, out, &err);
+	tap_is_str(t, out, "ANNOUNCE m/to-r2 [\"r2\",\"r3\"];",
+		   "changed attributes: a new ANNOUNCE of the same key, no WITHDRAW");
+	lb_elect_free(e);
+	world_free(&w);
+}
+
 int main(void)
 {
 	struct tap t = {0, 0};
@@ -690,5 +769,6 @@ int main(void)
 	test_passthrough(&t);
 	test_metallb_order(&t);
 	test_backend_probes(&t);
+	test_bgp_per_advertisement(&t);
 	return tap_done(&t);
 }
