@@ -22,6 +22,7 @@
 #include "probe.h"
 #include "probe_metrics.h"
 #include "probe_nodes.h"
+#include "privs.h"
 #include "probe_slices.h"
 #include "sig.h"
 
@@ -527,6 +528,25 @@ static int loop(struct run *r, int use_stdin)
 	return code;
 }
 
+/* Capabilities serve only to open raw ICMP sockets (CAP_NET_RAW): both
+ * are opened now, for the targets given and those that come on stdin,
+ * then every capability goes, before any packet or line is read. Without
+ * capabilities there is nothing to drop, and ICMP sockets are the
+ * unprivileged datagram kind, opened at the first icmp:// target. */
+static void drop_privileges(struct run *r)
+{
+	struct lb_err err;
+	if (!lb_privs_held())
+		return;
+	for (int v6 = 0; v6 < 2; v6++) {
+		if (lb_probe_icmp_open(r->probe, v6, &err) < 0)
+			lb_debug(&r->cli.log, "%s", err.msg);
+	}
+	if (lb_privs_drop_all(&err) < 0)
+		lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
+	lb_debug(&r->cli.log, "ICMP sockets open, every capability dropped");
+}
+
 /* ---- --once: the verdicts --------------------------------------------------- */
 
 struct verdicts {
@@ -720,6 +740,7 @@ int main(int argc, const char **argv)
 		curl_global_cleanup();
 		return lb_cli_finish(&r.cli, code);
 	}
+	drop_privileges(&r);
 	/* --once reads stdin only when no target was given otherwise; the stream
 	 * reads it for ADD and REMOVE lines unless told not to. */
 	int use_stdin = !r.o.no_stdin && !stdin_in_files;

@@ -20,11 +20,20 @@
 
 #include "hset.h"
 #include "icmp_echo.h"
+#include "lookup.h"
 #include "probe.h"
 
 extern char **environ;
 
-enum busy { IDLE = 0, BUSY_TCP, BUSY_ICMP, BUSY_EXEC, BUSY_HTTP };
+/* BUSY_RESOLVE: a tcp:// or icmp:// check waiting for the first address
+ * of its host name. */
+enum busy { IDLE = 0, BUSY_TCP, BUSY_ICMP, BUSY_EXEC, BUSY_HTTP, BUSY_RESOLVE };
+
+/* Host names of tcp:// and icmp:// targets are looked up again at most
+ * this often (libcurl keeps HTTP targets' names as long, by default):
+ * a moved service is followed, and thousands of checks a second do not
+ * become thousands of lookups. */
+#define RESOLVE_EVERY_MS 60000
 
 struct target {
 	struct lb_probe_spec spec;
@@ -39,8 +48,16 @@ struct target {
 	int fd;       /* tcp socket or exec pidfd */
 	pid_t pid;
 	uint16_t seq; /* icmp */
-	struct sockaddr_storage addr;
+	struct sockaddr_storage addr; /* of the check in flight */
 	socklen_t addrlen;
+	/* The latest answer for the host; a name's lookup runs beside the
+	 * checks, which use the last good address meanwhile. */
+	int named, have_addr;
+	struct sockaddr_storage res_addr;
+	socklen_t res_addrlen;
+	int64_t resolved_ms;
+	struct lb_lookup *lookup;
+	char resolve_err[200];
 	CURL *easy;
 	struct share *share; /* of easy */
 	struct curl_slist *headers;
@@ -66,6 +83,11 @@ struct target {
 struct curl_done {
 	struct target *t;
 	CURLcode result;
+};
+
+struct pending_lookup {
+	struct lb_lookup *l;
+	struct target *t; /* NULL: the target is gone, the lookup not yet */
 };
 
 struct share {
@@ -99,6 +121,8 @@ struct lb_probe {
 	size_t nshares, shares_cap, share_hint;
 	struct curl_done *done;
 	size_t done_cap;
+	struct pending_lookup *lookups;
+	size_t nlookups, lookups_cap;
 	struct icmp_sock icmp[2]; /* [0] IPv4, [1] IPv6 */
 	struct target **icmp_wait; /* by sequence number */
 	uint16_t next_seq, icmp_id;
@@ -278,6 +302,8 @@ static void cancel(struct lb_probe *p, struct target *t)
 	case BUSY_ICMP:
 		p->icmp_wait[t->seq] = NULL;
 		break;
+	case BUSY_RESOLVE:
+		break; /* the lookup goes on, for the next check */
 	case BUSY_EXEC:
 		/* The command runs in its own process group: take its children too. */
 		kill(-t->pid, SIGKILL);
@@ -819,6 +845,94 @@ static void http_done(struct lb_probe *p, struct target *t, CURLcode res)
 
 /* ---- targets ------------------------------------------------------------------------------ */
 
+static void lookup_begin(struct lb_probe *p, struct target *t)
+{
+	struct lb_err err;
+	if (p->nlookups == p->lookups_cap) {
+		size_t cap = p->lookups_cap ? 2 * p->lookups_cap : 16;
+		struct pending_lookup *grown = realloc(p->lookups, cap * sizeof(*grown));
+		if (!grown) {
+			snprintf(t->resolve_err, sizeof(t->resolve_err), "out of memory");
+			return;
+		}
+		p->lookups = grown;
+		p->lookups_cap = cap;
+	}
+	t->lookup = lb_lookup_start(t->spec.host, t->spec.kind == LB_PROBE_TCP ? t->spec.port : 0,
+				    t->spec.kind == LB_PROBE_TCP ? SOCK_STREAM : SOCK_DGRAM, &err);
+	if (!t->lookup) {
+		snprintf(t->resolve_err, sizeof(t->resolve_err), "%s", err.msg);
+		t->resolved_ms = now_ms();
+		return;
+	}
+	p->lookups[p->nlookups++] = (struct pending_lookup){t->lookup, t};
+}
+
+/* With the address the host has now. */
+static void net_go(struct lb_probe *p, struct target *t)
+{
+	memcpy(&t->addr, &t->res_addr, sizeof(t->addr));
+	t->addrlen = t->res_addrlen;
+	t->start_us = now_us();
+	if (t->spec.kind == LB_PROBE_TCP)
+		tcp_start(p, t);
+	else
+		icmp_start(p, t);
+}
+
+static void net_start(struct lb_probe *p, struct target *t, int64_t now)
+{
+	if (t->named && !t->lookup &&
+	    (!t->have_addr || now - t->resolved_ms >= RESOLVE_EVERY_MS))
+		lookup_begin(p, t);
+	if (t->have_addr)
+		net_go(p, t);
+	else if (!t->lookup)
+		finish(p, t, 0, -1, "%s", t->resolve_err);
+	else if (busy_start(p, t, BUSY_RESOLVE) < 0)
+		finish(p, t, 0, -1, "out of memory");
+}
+
+/* A failed lookup keeps the last good address: a DNS hiccup is not the
+ * target's failure. A check that waited for the first answer starts now,
+ * within its timeout. */
+static void lookups_poll(struct lb_probe *p)
+{
+	for (size_t i = 0; i < p->nlookups;) {
+		struct pending_lookup *pl = &p->lookups[i];
+		struct sockaddr_storage addr;
+		socklen_t len;
+		struct lb_err err;
+		int rc = lb_lookup_done(pl->l, &addr, &len, &err);
+		if (rc == 0) {
+			i++;
+			continue;
+		}
+		struct target *t = pl->t;
+		lb_lookup_free(pl->l);
+		*pl = p->lookups[--p->nlookups];
+		if (!t)
+			continue;
+		t->lookup = NULL;
+		t->resolved_ms = now_ms();
+		if (rc > 0) {
+			memcpy(&t->res_addr, &addr, sizeof(addr));
+			t->res_addrlen = len;
+			t->have_addr = 1;
+			t->resolve_err[0] = '\0';
+		} else {
+			snprintf(t->resolve_err, sizeof(t->resolve_err), "%s", err.msg);
+		}
+		if (t->busy != BUSY_RESOLVE)
+			continue;
+		busy_end(p, t);
+		if (t->have_addr)
+			net_go(p, t);
+		else
+			finish(p, t, 0, -1, "%s", t->resolve_err);
+	}
+}
+
 static void start_check(struct lb_probe *p, struct target *t, int64_t now)
 {
 	int64_t late = now - t->due_ms;
@@ -831,10 +945,8 @@ static void start_check(struct lb_probe *p, struct target *t, int64_t now)
 	t->deadline_ms = now + t->spec.o.timeout_ms;
 	switch (t->spec.kind) {
 	case LB_PROBE_TCP:
-		tcp_start(p, t);
-		break;
 	case LB_PROBE_ICMP:
-		icmp_start(p, t);
+		net_start(p, t, now);
 		break;
 	case LB_PROBE_EXEC:
 		exec_start(p, t);
@@ -845,26 +957,34 @@ static void start_check(struct lb_probe *p, struct target *t, int64_t now)
 	}
 }
 
-static int resolve(struct target *t, struct lb_err *err)
+/* An address literal needs no lookup: it is the address, for good. */
+static int literal_addr(struct target *t)
 {
-	struct addrinfo hints = {0}, *res;
-	char port[8];
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = t->spec.kind == LB_PROBE_TCP ? SOCK_STREAM : SOCK_DGRAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", t->spec.port);
-	int rc = getaddrinfo(t->spec.host, t->spec.kind == LB_PROBE_TCP ? port : NULL, &hints, &res);
-	if (rc)
-		return lb_err_set(err, "'%s': cannot resolve '%s': %s", t->spec.text, t->spec.host,
-				  gai_strerror(rc));
-	memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
-	t->addrlen = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
+	struct sockaddr_in *in = (struct sockaddr_in *)&t->res_addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&t->res_addr;
+	uint16_t port = htons(t->spec.kind == LB_PROBE_TCP ? t->spec.port : 0);
+	memset(&t->res_addr, 0, sizeof(t->res_addr));
+	if (inet_pton(AF_INET, t->spec.host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = port;
+		t->res_addrlen = sizeof(*in);
+	} else if (inet_pton(AF_INET6, t->spec.host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = port;
+		t->res_addrlen = sizeof(*in6);
+	} else {
+		return 0;
+	}
+	t->have_addr = 1;
+	return 1;
 }
 
 static void free_target(struct lb_probe *p, struct target *t)
 {
+	for (size_t i = 0; t->lookup && i < p->nlookups; i++) {
+		if (p->lookups[i].t == t)
+			p->lookups[i].t = NULL;
+	}
 	if (t->easy)
 		curl_easy_cleanup(t->easy);
 	share_put(p, t->share);
@@ -912,10 +1032,15 @@ int lb_probe_add(struct lb_probe *p, struct lb_probe_spec *spec, struct lb_err *
 		p->undecided++;
 	}
 	int rc = 0;
-	if (t->spec.kind == LB_PROBE_TCP || t->spec.kind == LB_PROBE_ICMP)
-		rc = resolve(t, err);
-	if (rc == 0 && t->spec.kind == LB_PROBE_ICMP &&
-	    !icmp_open(p, t->addr.ss_family == AF_INET6, err))
+	if (t->spec.kind == LB_PROBE_TCP || t->spec.kind == LB_PROBE_ICMP) {
+		/* Options may change, the host not (it is in the text). */
+		if (!t->have_addr && !t->lookup)
+			t->named = !literal_addr(t);
+	}
+	/* A name's family is known only once it resolves: its socket opens
+	 * at its first check. */
+	if (t->spec.kind == LB_PROBE_ICMP && !t->named &&
+	    !icmp_open(p, t->res_addr.ss_family == AF_INET6, err))
 		rc = lb_err_prefix(err, "'%s'", t->spec.text);
 	if (rc == 0 && t->spec.kind == LB_PROBE_HTTP)
 		rc = http_setup(p, t, err);
@@ -1048,6 +1173,15 @@ void lb_probe_free(struct lb_probe *p)
 		return;
 	while (p->first)
 		lb_probe_remove(p, p->first->spec.text);
+	/* glibc may be running a lookup right now: it is waited for (a
+	 * little), since its memory is glibc's to write until it is done. A
+	 * lookup that outlasts that is left behind, not freed under glibc. */
+	for (size_t i = 0; i < p->nlookups; i++) {
+		struct lb_lookup *l = p->lookups[i].l;
+		if (lb_lookup_cancel(l) < 0 && lb_lookup_wait(l, 2000))
+			lb_lookup_free(l);
+	}
+	free(p->lookups);
 	curl_multi_cleanup(p->multi);
 	for (int i = 0; i < 2; i++) {
 		if (p->icmp[i].fd >= 0)
@@ -1199,12 +1333,15 @@ static short curl_revents(short events, short revents)
 int lb_probe_step(struct lb_probe *p, struct curl_waitfd *fds, unsigned nfds, int max_wait_ms,
 		  struct lb_err *err)
 {
+	lookups_poll(p);
 	run_due(p);
 	curl_timer_due(p);
 	curl_results(p);
 
 	int64_t wake = INT64_MAX;
-	if (p->heap_len)
+	if (p->nlookups)
+		wake = now_ms() + 5; /* lookups are polled, not signalled */
+	if (p->heap_len && p->heap[0]->wake_ms < wake)
 		wake = p->heap[0]->wake_ms;
 	if (p->curl_due_ms >= 0 && p->curl_due_ms < wake)
 		wake = p->curl_due_ms;
@@ -1254,8 +1391,14 @@ int lb_probe_step(struct lb_probe *p, struct curl_waitfd *fds, unsigned nfds, in
 		curl_timer_sync(p);
 	curl_timer_due(p);
 	curl_results(p);
+	lookups_poll(p);
 	run_due(p);
 	return 0;
+}
+
+int lb_probe_icmp_open(struct lb_probe *p, int v6, struct lb_err *err)
+{
+	return icmp_open(p, v6 != 0, err) ? 0 : -1;
 }
 
 size_t lb_probe_count(const struct lb_probe *p)

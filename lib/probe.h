@@ -78,6 +78,11 @@ int lb_probe_remove(struct lb_probe *p, const char *target);
 int lb_probe_step(struct lb_probe *p, struct curl_waitfd *fds, unsigned nfds, int max_wait_ms,
 		  struct lb_err *err);
 
+/* Opens the ICMP socket of a family now rather than at the first icmp://
+ * target, so a caller can open it while it holds CAP_NET_RAW and then
+ * drop every capability. 0, or -1 with err. */
+int lb_probe_icmp_open(struct lb_probe *p, int v6, struct lb_err *err);
+
 size_t lb_probe_count(const struct lb_probe *p);
 /* Targets still without a verdict (in once mode: the run is over at 0). */
 size_t lb_probe_undecided(const struct lb_probe *p);
