@@ -99,6 +99,12 @@ fi
 [ -z "$opt_bgp_config" ] || [ -r "$opt_bgp_config" ] ||
 	sv_fatal 3 "--bgp-config $opt_bgp_config: cannot read it"
 
+# A missing interface would make lb-arp-announce fail at every start, and
+# every restart would take the BGP sessions down with it: refuse it now.
+for i in $opt_interfaces; do
+	[ -e "/sys/class/net/$i" ] || sv_fatal 3 "--interface $i: no such interface"
+done
+
 health=
 if [ "$opt_health_port" -ne 0 ]; then
 	case $opt_health_address in
@@ -111,7 +117,7 @@ fi
 # lb-watch | lb-elect, the cluster's picture as this node's announcements.
 sv_fifo elect.in
 # shellcheck disable=SC2086 # $common is a list of words
-sv_stage watch - elect.in TERM lb-watch $common "$@" \
+sv_stage watch - elect.in lb-watch $common "$@" \
 	${opt_status_dir:+--status-dir "$opt_status_dir"} --trim \
 	services nodes endpointslices l2advertisements bgpadvertisements bgppeers \
 	communities ipaddresspools
@@ -124,9 +130,9 @@ if [ -n "$health" ]; then
 	sv_fifo nodes.out
 	sv_fifo probe.out
 	# shellcheck disable=SC2086
-	sv_stage nodes - nodes.out TERM lb-watch $common "$@" --trim nodes
+	sv_stage nodes - nodes.out lb-watch $common "$@" --trim nodes
 	# shellcheck disable=SC2086
-	sv_stage probe nodes.out probe.out TERM lb-probe $common --json \
+	sv_stage probe nodes.out probe.out lb-probe $common --json \
 		--node-target "http://{ip}:$opt_health_port/healthz" \
 		--interval 200ms --timeout 150ms --fall 2 --rise 2
 fi
@@ -136,11 +142,11 @@ if [ -n "$opt_interfaces" ]; then
 	sv_fifo split.in
 	sv_fifo arp.in
 	sv_fifo bgp.in
-	sv_stage split split.in bgp.in TERM tee "$sv_run/arp.in"
+	sv_stage split split.in bgp.in tee "$sv_run/arp.in"
 	set --
 	for i in $opt_interfaces; do set -- "$@" -i "$i"; done
 	# shellcheck disable=SC2086
-	sv_stage arp arp.in - TERM lb-arp-announce $common --json "$@"
+	sv_stage arp arp.in - lb-arp-announce $common --json "$@"
 else
 	elect_out=bgp.in
 	sv_fifo bgp.in
@@ -148,14 +154,15 @@ else
 fi
 
 # shellcheck disable=SC2086
-sv_stage elect elect.in "$elect_out" TERM lb-elect $common --json --node "$opt_node" \
+sv_stage elect elect.in "$elect_out" lb-elect $common --json --node "$opt_node" \
 	${health:+--health-listen "$health" --input "$sv_run/probe.out"}
 
 # BGPPeers come from the cluster through lb-elect (and from --bgp-config).
-# A restart closes the sessions without NOTIFICATION (SIGUSR2), so routers
-# with graceful restart keep forwarding until the new process resends.
+# A restart stops it with SIGTERM too: without graceful restart (which
+# would also keep a dead node's routes at the router) a session closed
+# without NOTIFICATION loses its routes all the same, and Cease says why.
 # shellcheck disable=SC2086
-sv_stage bgp bgp.in - USR2 lb-bgp-peer $common --json \
+sv_stage bgp bgp.in - lb-bgp-peer $common --json \
 	${opt_bgp_config:+--config "$opt_bgp_config"}
 
 sv_info "node $opt_node: supervising$sv_stages (run directory $sv_run)"

@@ -113,16 +113,14 @@ sv_fifo () {
 	sv_fifos="$sv_fifos $1"
 }
 
-# sv_stage NAME IN OUT STOPSIG CMD [ARG...]: declares a stage reading IN and
+# sv_stage NAME IN OUT CMD [ARG...]: declares a stage reading IN and
 # writing OUT (FIFO names in the run directory, or - for /dev/null and for
-# the script's standard output). STOPSIG is the signal that stops it for a
-# restart (TERM; lb-bgp-peer takes USR2, a restart without NOTIFICATION
-# that graceful-restart routers ride through); a shutdown always sends TERM.
+# the script's standard output).
 sv_stage () {
-	sv_n_=$1 sv_i_=$2 sv_o_=$3 sv_s_=$4
-	shift 4
+	sv_n_=$1 sv_i_=$2 sv_o_=$3
+	shift 3
 	command -v "$1" >/dev/null 2>&1 || sv_fatal 3 "$1: not found (PATH=$PATH)"
-	sv_c_=exec
+	sv_c_='exec'
 	for sv_a_ in "$@"; do
 		sv_c_="$sv_c_ $(sv_quote "$sv_a_")"
 	done
@@ -133,7 +131,7 @@ sv_stage () {
 		sv_c_="$sv_c_ <\"\$sv_run/$sv_i_\""
 	fi
 	[ "$sv_o_" = - ] || sv_c_="$sv_c_ >\"\$sv_run/$sv_o_\""
-	eval "sv_cmd_$sv_n_=\$sv_c_ sv_stopsig_$sv_n_=\$sv_s_ sv_pid_$sv_n_="
+	eval "sv_cmd_$sv_n_=\$sv_c_ sv_pid_$sv_n_="
 	sv_stages="$sv_stages $sv_n_"
 }
 
@@ -206,28 +204,26 @@ sv_start_all () {
 # holds no descriptor of ours, so one left behind delays nobody.
 sv_timer_start () {
 	[ -z "$sv_timer" ] || kill "$sv_timer" 2>/dev/null
-	( sleep "$2" </dev/null >/dev/null 2>&1 3>&-; echo "$1 $sv_gen" >&3 ) </dev/null >/dev/null 2>&1 &
+	( sleep "$2" 3>&-; echo "$1 $sv_gen" >&3 ) </dev/null >/dev/null 2>&1 &
 	sv_timer=$!
 }
 
-# sv_signal_all SIG [USE_STOPSIG]: SIG to every running stage, by PID.
+# sv_signal_all SIG: SIG to every running stage, by PID.
 sv_signal_all () {
 	for sv_n_ in $sv_stages; do
-		eval "sv_p_=\$sv_pid_$sv_n_ sv_s_=\$sv_stopsig_$sv_n_"
-		[ -n "$sv_p_" ] || continue
-		[ -n "$2" ] || sv_s_=$1
-		kill -s "$sv_s_" "$sv_p_" 2>/dev/null
+		eval "sv_p_=\$sv_pid_$sv_n_"
+		[ -z "$sv_p_" ] || kill -s "$1" "$sv_p_" 2>/dev/null
 	done
 }
 
-# sv_stop REASON: a stage ended: stop the others, then restart them all.
+# sv_stop: a stage ended: stop the others, then restart them all.
 sv_stop () {
 	sv_gen=$((sv_gen + 1))
 	sv_state=stopping
 	if [ $(($(date +%s) - sv_started)) -ge "$sv_stable" ]; then
 		sv_delay=1
 	fi
-	sv_signal_all TERM stopsig
+	sv_signal_all TERM
 	sv_timer_start deadline "$sv_stop_timeout"
 }
 
@@ -243,13 +239,15 @@ sv_on_exit () { # NAME PID RC
 	sv_alive=$((sv_alive - 1))
 	eval "sv_p_=\$sv_pid_$1"
 	[ "$sv_p_" = "$2" ] && eval "sv_pid_$1="
+	sv_why_="status $3"
+	[ "$3" -le 128 ] || sv_why_="$sv_why_ (signal $(($3 - 128)))"
 	case $sv_state in
 	running)
-		sv_warn "$1 (pid $2) exited with status $3; restarting the pipeline"
+		sv_warn "$1 (pid $2) exited with $sv_why_; restarting the pipeline"
 		sv_stop
 		;;
 	*)
-		sv_info "$1 (pid $2) ended with status $3"
+		sv_info "$1 (pid $2) ended with $sv_why_"
 		;;
 	esac
 	[ "$sv_alive" -eq 0 ] || return 0
@@ -263,7 +261,7 @@ sv_on_exit () { # NAME PID RC
 		[ "$sv_delay" -le "$sv_delay_max" ] || sv_delay=$sv_delay_max
 		;;
 	shutdown)
-		sv_state=done
+		sv_state=over
 		;;
 	esac
 }
@@ -272,16 +270,14 @@ sv_on_exit () { # NAME PID RC
 # and the end of every stage. Returns 0, or 1 when a stage had to be killed.
 sv_main () {
 	sv_start_all
-	while [ "$sv_state" != done ]; do
+	while [ "$sv_state" != over ]; do
 		if read -r sv_ev_ sv_a_ sv_b_ sv_c_ <&3; then
 			case $sv_ev_ in
 			start)
 				eval "sv_pid_$sv_a_=\$sv_b_"
 				sv_info "$sv_a_ started (pid $sv_b_)"
 				case $sv_state in
-				stopping)
-					eval "kill -s \"\$sv_stopsig_$sv_a_\" \"\$sv_b_\"" 2>/dev/null ;;
-				shutdown) kill -s TERM "$sv_b_" 2>/dev/null ;;
+				stopping | shutdown) kill -s TERM "$sv_b_" 2>/dev/null ;;
 				esac
 				;;
 			exit) sv_on_exit "$sv_a_" "$sv_b_" "$sv_c_" ;;
@@ -296,7 +292,7 @@ sv_main () {
 				if [ "$sv_a_" = "$sv_gen" ] && [ "$sv_alive" -gt 0 ]; then
 					sv_timer=
 					sv_warn "stages still running after $sv_stop_timeout s: killing them"
-					sv_killed=1
+					[ "$sv_state" != shutdown ] || sv_killed=1
 					sv_signal_all KILL
 				fi
 				;;
@@ -312,7 +308,7 @@ sv_main () {
 		*)
 			if [ "$sv_state" != shutdown ]; then
 				sv_shutdown "SIG$sv_signal"
-				[ "$sv_alive" -gt 0 ] || sv_state=done
+				[ "$sv_alive" -gt 0 ] || sv_state=over
 			fi
 			sv_signal=
 			;;

@@ -108,8 +108,7 @@ test_expect_success $P 'a killed lb-elect is restarted with its stages; ARP and 
 	test_wait_for "test \$(grep -c \" bgp started\" spk.err) = 2" 30 &&
 	test "$(stage_pid spk.err elect)" != "$elect" &&
 	! kill -0 "$arp" 2>/dev/null &&
-	: lb-bgp-peer was restarted by SIGUSR2, without NOTIFICATION &&
-	grep "bgp (pid $bgp) ended with status 0" spk.err &&
+	grep "bgp (pid $bgp) ended with status 143" spk.err &&
 	test_wait_for answered 30 &&
 	test_wait_for routed 30
 '
