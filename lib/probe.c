@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -653,18 +652,11 @@ static size_t on_body(char *data, size_t size, size_t n, void *ctx)
 	return len;
 }
 
-/* Besides no TIME_WAIT: the handshake's last ACK waits for the request
- * and goes with it (TCP_QUICKACK off before connect, as HAProxy's
- * tcp-smart-connect does), one packet and one server wake-up less per
- * check. */
 static int on_socket(void *ctx, curl_socket_t fd, curlsocktype purpose)
 {
 	(void)ctx;
-	if (purpose == CURLSOCKTYPE_IPCXN) {
-		int off = 0;
+	if (purpose == CURLSOCKTYPE_IPCXN)
 		no_linger(fd);
-		setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &off, sizeof(off));
-	}
 	return CURL_SOCKOPT_OK;
 }
 
@@ -1205,6 +1197,9 @@ static void time_out(struct lb_probe *p, struct target *t)
 		finish(p, t, 0, -1, "timeout after %u ms: killed", t->spec.o.timeout_ms);
 	else if (kind == BUSY_ICMP)
 		finish(p, t, 0, -1, "timeout after %u ms: no echo reply", t->spec.o.timeout_ms);
+	else if (kind == BUSY_RESOLVE)
+		finish(p, t, 0, -1, "timeout after %u ms: looking up '%s'", t->spec.o.timeout_ms,
+		       t->spec.host);
 	else
 		finish(p, t, 0, -1, "timeout after %u ms", t->spec.o.timeout_ms);
 }

@@ -91,6 +91,7 @@ test_expect_success ROOT,NETNS,UNSHARE 'a name lookup that hangs does not hold u
 	grep -c "\"target\":\"exec:true\"" probe.out >n &&
 	test $(cat n) -ge 10 &&
 	! grep -q "slow.example" probe.out &&
+	test_wait_for "grep -q \"slow.example.*timeout after 3000 ms: looking up .slow.example.\" probe.out" 10 &&
 	test_wait_for "grep -q \"slow.example.*cannot resolve\" probe.out" 10 &&
 	test_bg_kill probe
 '

@@ -12,12 +12,14 @@ function ontime(name, kind) {
 		return 0
 	return 100 * (1 - v[name, kind "_late"] / v[name, kind "_gaps"])
 }
-# The share of the checks due in the window (one per target and interval)
-# that the servers saw: a checker that falls behind spends less CPU.
-function done(name, kind) {
-	if (!v[name, "n"] || !v[name, "secs"])
+# The share of the checks due in the servers' counting window (one per
+# target and interval) that they saw: a checker that falls behind spends
+# less CPU.
+function done(name, kind,    window) {
+	window = v[name, kind "_window"] ? v[name, kind "_window"] : v[name, "secs"]
+	if (!v[name, "n"] || !window)
 		return 0
-	return 100 * v[name, kind "_checks"] / (v[name, "n"] * v[name, "secs"])
+	return 100 * v[name, kind "_checks"] / (v[name, "n"] * window)
 }
 function row(label, fmt, a, b) {
 	if (n > 1)
