@@ -244,6 +244,11 @@ int main(int argc, const char **argv)
 		lb_cli_usage_error(&r.cli, "unexpected argument '%s'", r.cli.args[0]);
 	if (!r.node || !*r.node)
 		lb_cli_usage_error(&r.cli, "--node NAME is required");
+	if (r.health_listen) {
+		struct lb_err err;
+		if (lb_health_server_check_spec(r.health_listen, &err) < 0)
+			lb_cli_usage_error(&r.cli, "--health-listen %s", err.msg);
+	}
 
 	r.elect = lb_elect_new(r.node);
 	if (!r.elect)

@@ -57,6 +57,18 @@ static int split_spec(const char *spec, char *host, size_t hsize, char *port, si
 	return 0;
 }
 
+int lb_health_server_check_spec(const char *spec, struct lb_err *err)
+{
+	char host[INET6_ADDRSTRLEN], port[8];
+	struct in6_addr a6;
+	struct in_addr a4;
+	if (split_spec(spec, host, sizeof(host), port, sizeof(port), err) < 0)
+		return -1;
+	if (*host && inet_pton(AF_INET, host, &a4) != 1 && inet_pton(AF_INET6, host, &a6) != 1)
+		return lb_err_set(err, "'%s': '%s' is not an IPv4 or IPv6 address", spec, host);
+	return 0;
+}
+
 static void describe(struct lb_health_server *s)
 {
 	struct sockaddr_storage ss;

@@ -19,6 +19,9 @@
 
 struct lb_health_server;
 
+/* Checks "[ADDR:]PORT" without opening anything (for usage errors). */
+int lb_health_server_check_spec(const char *spec, struct lb_err *err);
+
 /* Listens on "[ADDR:]PORT": ADDR an IPv4 address or an IPv6 one in
  * brackets; without ADDR, every address (IPv6 and IPv4 alike when the host
  * has IPv6). PORT 0 picks a free port (see lb_health_server_name). */

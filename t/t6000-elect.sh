@@ -224,6 +224,41 @@ test_expect_success 'a peer that stops selecting the node: WITHDRAW, then DELETE
 	test_cmp expect got
 '
 
+test_expect_success CURL 'speakers watch each other: lb-probe on the owner'"'"'s health endpoint, through a FIFO' '
+	sed "s/\"address\":\"$owner_ip\"/\"address\":\"127.0.0.1\"/" "$cluster" >lo.cluster &&
+	grep -q 127.0.0.1 lo.cluster &&
+	mkfifo in.a in.b watch &&
+	test_bg spa sh -c "lb-elect --node $owner -v --health-listen 127.0.0.1:0 <in.a" &&
+	exec 8>in.a &&
+	cat lo.cluster >&8 &&
+	test_wait_for "grep -q ANNOUNCE spa.out" 10 &&
+	test_wait_for "test -n \"\$(health_port spa.err)\"" 10 &&
+	port=$(health_port spa.err) &&
+	test_bg spb sh -c "lb-elect --node $other --text --input watch <in.b" &&
+	exec 9>in.b &&
+	cat lo.cluster >&9 &&
+	test_bg watcher sh -c "lb-probe --no-stdin --interval 100ms -t 100ms --fall 2 --rise 1 http://127.0.0.1:$port/healthz | tee watch.log >watch" &&
+	test_wait_for "grep -q UP watch.log" 10 &&
+	sleep 0.3 &&
+	! grep "192.0.2.10" spb.out &&
+	test_bg_kill spa &&
+	test_wait_for "grep -q \"^ANNOUNCE 192.0.2.10\" spb.out" 10 &&
+	grep DOWN watch.log &&
+	exec 8>&- 9>&-
+'
+
+test_expect_success '--health-listen: a malformed spec is a usage error, a port in use exit 3' '
+	test_expect_code 2 lb-elect --node a --health-listen 2001:db8::1:80 </dev/null 2>err &&
+	grep "brackets" err &&
+	mkfifo in.busy &&
+	test_bg busy sh -c "lb-elect --node a -v --health-listen 127.0.0.1:0 <in.busy" &&
+	exec 8>in.busy &&
+	test_wait_for "test -n \"\$(health_port busy.err)\"" 10 &&
+	test_expect_code 3 lb-elect --node a --health-listen 127.0.0.1:$(health_port busy.err) </dev/null 2>err &&
+	grep -i "in use" err &&
+	exec 8>&-
+'
+
 test_expect_success '--node is required' '
 	test_expect_code 2 lb-elect </dev/null 2>err &&
 	grep -- "--node" err

@@ -74,5 +74,16 @@ int main(void)
 	tap_is_int(&t, lb_health_status("POST", "/healthz", 1, "/healthz", true), 405, "POST");
 	tap_is_int(&t, lb_health_status("GET", "/", 1, "/healthz", true), 404, "another path");
 	tap_is_int(&t, lb_health_status("GET", "/healthz", 2, "/healthz", true), 505, "HTTP/2");
+
+	struct lb_err err;
+	tap_ok(&t, lb_health_server_check_spec("7473", &err) == 0, "a port alone");
+	tap_ok(&t, lb_health_server_check_spec("192.0.2.21:7473", &err) == 0, "IPv4:port");
+	tap_ok(&t, lb_health_server_check_spec("[2001:db8::21]:7473", &err) == 0, "[IPv6]:port");
+	tap_ok(&t, lb_health_server_check_spec("2001:db8::21:7473", &err) < 0,
+	       "IPv6 without brackets is refused (where would the port start?)");
+	tap_ok(&t, lb_health_server_check_spec("192.0.2.21:", &err) < 0, "no port");
+	tap_ok(&t, lb_health_server_check_spec("65536", &err) < 0, "port out of range");
+	tap_ok(&t, lb_health_server_check_spec("node-a:7473", &err) < 0, "a name, not an address");
+	tap_ok(&t, lb_health_server_check_spec("[]:7473", &err) < 0, "empty brackets");
 	return tap_done(&t);
 }
