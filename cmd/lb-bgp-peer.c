@@ -6,6 +6,7 @@
  * (every peer, or the peers a line names). One poll loop drives the peers'
  * sockets and timers, stdin, the listener, BFD and the signals. */
 #include <errno.h>
+#include <malloc.h>
 #include <stddef.h>
 #include <poll.h>
 #include <signal.h>
@@ -86,6 +87,9 @@ struct run {
 	size_t nstatics, cap_statics;
 	bool keep_statics;
 	int lfd;                     /* the listener, -1 without */
+	FILE *table;                 /* --prefixes-from, while it is being read */
+	unsigned long table_line;
+	bool table_bad;              /* a bad line: stop once the peers are told */
 	int bfd_rx, bfd_rx6;         /* BFD receive sockets, -1 when off */
 	unsigned bfd_port_next;
 	unsigned bfd_disc_next;
@@ -544,6 +548,7 @@ static int add_slot(struct run *r, const struct lb_bgp_peer_config *pc, const ch
 	s->obj = obj ? json_incref(obj) : NULL;
 	s->live = live;
 	s->bfd_tx = -1;
+	lb_bgp_peer_hold_eor(&s->p, r->table != NULL);
 	if (fill_peer(r, s, err) < 0) {
 		lb_bgp_peer_free(&s->p);
 		json_decref(s->obj);
@@ -892,21 +897,43 @@ static void setup(struct run *r)
 		if (operand(r, r->cli.args[i], NULL, 0, &err) < 0)
 			lb_cli_usage_error(&r->cli, "%s", err.msg);
 	if (o->prefixes_from) {
-		/* A table too big for the command line (100k prefixes are
-		 * megabytes): one prefix or address a line, # comments. */
-		FILE *f = fopen(o->prefixes_from, "r");
-		if (!f)
+		/* Read in the loop, a slice at a time, so the sessions come
+		 * up and the first UPDATEs leave while the rest is parsed. */
+		r->table = fopen(o->prefixes_from, "r");
+		if (!r->table)
 			lb_fatal(&r->cli.log, LB_EXIT_ENV, "%s", o->prefixes_from);
-		char line[256];
-		unsigned long n = 0;
-		while (fgets(line, sizeof(line), f)) {
-			n++;
-			line[strcspn(line, " \t\r\n#")] = 0;
-			if (line[0] && operand(r, line, o->prefixes_from, n, &err) < 0)
-				lb_fatalx(&r->cli.log, LB_EXIT_USAGE, "%s", err.msg);
-		}
-		fclose(f);
+		for (size_t i = 0; i < r->npeers; i++)
+			lb_bgp_peer_hold_eor(&r->slots[i]->p, true);
 	}
+}
+
+/* A table too big for the command line (100k prefixes are megabytes): one
+ * prefix or address a line, # comments. Reads up to max lines; at the end
+ * of the file the peers may send End-of-RIB. */
+static void table_read(struct run *r, unsigned max)
+{
+	char line[256];
+	struct lb_err err;
+	while (max-- && fgets(line, sizeof(line), r->table)) {
+		r->table_line++;
+		line[strcspn(line, " \t\r\n#")] = 0;
+		if (line[0] && operand(r, line, r->o.prefixes_from, r->table_line, &err) < 0) {
+			lb_errorx(&r->cli.log, "%s", err.msg);
+			r->table_bad = true;
+			return;
+		}
+	}
+	if (ferror(r->table)) {
+		lb_error(&r->cli.log, "%s", r->o.prefixes_from);
+		r->table_bad = true;
+		return;
+	}
+	if (!feof(r->table))
+		return;
+	fclose(r->table);
+	r->table = NULL;
+	for (size_t i = 0; i < r->npeers; i++)
+		lb_bgp_peer_hold_eor(&r->slots[i]->p, false);
 }
 
 static int accept_one(struct run *r, int lfd, uint64_t now)
@@ -1114,6 +1141,8 @@ static int loop(struct run *r)
 		int timeout = -1;
 		if (deadline)
 			timeout = deadline <= now ? 0 : (int)(deadline - now);
+		if (r->table)
+			timeout = 0; /* the table is still being read */
 		if (poll(pfd, PFD_PEERS + 2 * npolled, timeout) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -1163,10 +1192,17 @@ static int loop(struct run *r)
 				stdin_open = false; /* the speaker keeps its peers and routes */
 			drain_stdin(r, &rd);
 		}
+		if (r->table)
+			table_read(r, 16384);
 		for (size_t i = 0; i < r->npeers; i++)
 			lb_bgp_peer_flush(&r->slots[i]->p, now);
 		if (r->output_failed) {
 			code = LB_EXIT_ENV;
+			break;
+		}
+		if (r->table_bad) {
+			code = LB_EXIT_USAGE;
+			sig = SIGTERM; /* the peers get their Cease below */
 			break;
 		}
 	}
@@ -1186,8 +1222,11 @@ static int loop(struct run *r)
 		 * router drops our routes at once instead of at hold timer expiry. */
 		for (size_t i = 0; i < r->npeers; i++)
 			lb_bgp_peer_stop(&r->slots[i]->p, r->o.shutdown_msg, 1000, now_ms());
-		code = lb_sig_exit_code(sig);
+		if (!r->table_bad)
+			code = lb_sig_exit_code(sig);
 	}
+	if (r->table)
+		fclose(r->table);
 	lb_ndjson_reader_free(&rd);
 	for (size_t i = 0; i < r->npeers; i++)
 		bfd_stop(r->slots[i], !restart);
@@ -1205,6 +1244,11 @@ static int loop(struct run *r)
 int main(int argc, const char **argv)
 {
 	static struct run r;
+	/* The big arrays of a large table (hash slots, the pending list) grow
+	 * by doubling; glibc would raise its mmap threshold after freeing the
+	 * first big one and keep the next ones, freed, in the heap: a fixed
+	 * threshold gives their memory back at once (bench/bgp peak RSS). */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 	r.o.port = LB_BGP_PORT;
 	r.o.hold_time = 90;
 	r.o.connect_retry = 5;

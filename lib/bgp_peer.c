@@ -248,7 +248,7 @@ static void flush_routes(struct lb_bgp_peer *p, uint64_t now)
 			 "of that family",
 			 p->name, skipped);
 	/* RFC 4724 §2: End-of-RIB after the initial table, per family. */
-	if (p->eor_pending && !lb_bgp_adjout_pending(&p->adjout)) {
+	if (p->eor_pending && !p->eor_hold && !lb_bgp_adjout_pending(&p->adjout)) {
 		p->eor_pending = false;
 		if (s.ipv4) {
 			lb_bgp_update_encode_eor(&p->wq, LB_BGP_AFI_IPV4, LB_BGP_SAFI_UNICAST);
@@ -414,7 +414,7 @@ void lb_bgp_peer_cease(struct lb_bgp_peer *p, uint8_t subcode, const char *text,
 static bool more_routes(const struct lb_bgp_peer *p)
 {
 	return p->fsm.state == LB_BGP_ESTABLISHED &&
-	       (lb_bgp_adjout_pending(&p->adjout) || p->eor_pending);
+	       (lb_bgp_adjout_pending(&p->adjout) || (p->eor_pending && !p->eor_hold));
 }
 
 /* RFC 4271 §6.8: a second connection takes nothing after the peer's OPEN
@@ -919,7 +919,8 @@ int lb_bgp_peer_withdraw(struct lb_bgp_peer *p, const struct lb_prefix *pfx, str
 void lb_bgp_peer_flush(struct lb_bgp_peer *p, uint64_t now)
 {
 	if (p->fsm.state != LB_BGP_ESTABLISHED || p->fd < 0 ||
-	    (!lb_bgp_adjout_pending(&p->adjout) && !p->eor_pending) || queued(p) >= WQ_HIGH)
+	    (!lb_bgp_adjout_pending(&p->adjout) && !(p->eor_pending && !p->eor_hold)) ||
+	    queued(p) >= WQ_HIGH)
 		return;
 	flush_routes(p, now);
 	if (write_some(p) < 0) {
@@ -928,6 +929,11 @@ void lb_bgp_peer_flush(struct lb_bgp_peer *p, uint64_t now)
 		struct lb_bgp_fsm_event ev = {.type = LB_BGP_EV_TCP_FAILED};
 		fsm_event(p, &ev, now, 0);
 	}
+}
+
+void lb_bgp_peer_hold_eor(struct lb_bgp_peer *p, bool hold)
+{
+	p->eor_hold = hold;
 }
 
 int lb_bgp_listen(const struct lb_addr *addr, uint16_t port, struct lb_err *err)

@@ -78,6 +78,7 @@ struct lb_bgp_peer {
 	size_t woff;
 	struct lb_bgp_adjout adjout;
 	bool eor_pending; /* End-of-RIB goes after the initial table */
+	bool eor_hold;    /* the initial table is still being loaded */
 	struct lb_bgp_session sess; /* what the OPEN exchange settled */
 	struct lb_addr local;       /* local address of the connection */
 	struct lb_addr local_ll;    /* link-local address of its interface when the peer
@@ -138,6 +139,10 @@ int lb_bgp_peer_announce(struct lb_bgp_peer *p, const struct lb_prefix *pfx,
 			 const struct lb_bgp_adjout_attrs *attrs, struct lb_err *err);
 int lb_bgp_peer_withdraw(struct lb_bgp_peer *p, const struct lb_prefix *pfx, struct lb_err *err);
 void lb_bgp_peer_flush(struct lb_bgp_peer *p, uint64_t now);
+/* While the caller still loads the initial table, routes go out as they
+ * come but End-of-RIB (RFC 4724 §2) waits: a router that kept our routes
+ * over a restart drops the ones not re-sent when it sees End-of-RIB. */
+void lb_bgp_peer_hold_eor(struct lb_bgp_peer *p, bool hold);
 
 /* A listening socket for incoming sessions (non-blocking, SO_REUSEADDR,
  * IPV6_V6ONLY off for "::"; addr NULL or family 0 means "::"). */

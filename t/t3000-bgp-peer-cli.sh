@@ -42,4 +42,19 @@ test_expect_success 'an IPv6 session needs --router-id' '
 	grep "needs --router-id" err
 '
 
+test_expect_success 'a bad line in --prefixes-from is named with file and line: exit status 2' '
+	printf "192.0.2.10/32\n# a comment\n\n192.0.2.11 # an address\n192.0.2.300/32\n" >table &&
+	test_expect_code 2 lb-bgp-peer --passive --port 17900 --peer 192.0.2.1 --asn 64501 \
+		--peer-asn 64500 --prefixes-from table </dev/null 2>err &&
+	grep "table:5: .192.0.2.300/32.: " err &&
+	test_expect_code 3 lb-bgp-peer --peer 192.0.2.1 --asn 64501 --peer-asn 64500 \
+		--prefixes-from no-such-table </dev/null 2>err &&
+	grep "no-such-table" err
+'
+
+test_expect_success '--restart-state needs --graceful-restart' '
+	usage_error --peer 192.0.2.1 --asn 64501 --peer-asn 64500 --restart-state rs &&
+	grep "needs --graceful-restart" err
+'
+
 test_done

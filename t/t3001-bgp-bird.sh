@@ -173,4 +173,16 @@ test_expect_success $P 'both sides active: the session comes up, and again after
 	bird_established bird n4
 '
 
+test_expect_success $P '--prefixes-from: 5000 routes, read while the session runs' '
+	test_bg_kill spa &&
+	test_wait_for "! bird_established bird n4" 5 &&
+	awk "BEGIN { print \"# benchmark block, NLRI only\"; for (i = 0; i < 5000; i++) printf \"198.18.%d.%d/32\\n\", i / 256, i % 256 }" >table &&
+	bgp_bg spt ip netns exec $NS_node lb-bgp-peer --json -vv --graceful-restart \
+		--peer 192.0.2.1 --asn 64501 --peer-asn 64500 --prefixes-from table &&
+	test_wait_for "bird_c bird show route protocol n4 count | grep -q \"^5000 of 5000 routes\"" 15 &&
+	kill -USR1 "$(test_bg_pid spt)" &&
+	test_wait_for "grep -q PEER spt.out" 3 &&
+	grep PEER spt.out | jq -e ".prefixes_sent == 5000"
+'
+
 test_done

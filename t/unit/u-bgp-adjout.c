@@ -1,6 +1,7 @@
 /* Adj-RIB-Out: only changes are sent, prefixes sharing attributes are packed,
  * and every UPDATE produced decodes back to what was asked for. Also the
  * community parsers the command line and ANNOUNCE lines use. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,6 +93,80 @@ static int flush(struct lb_bgp_adjout *a, const struct lb_bgp_adjout_session *s,
 		n = -2;
 	lb_wbuf_free(&w);
 	return n;
+}
+
+/* The in-place sort: random prefixes in random order over three attribute
+ * sets and both families come out as one run per set and family, each in
+ * address order, every prefix once. */
+static void test_sort(struct tap *t)
+{
+	struct lb_bgp_adjout a;
+	struct lb_bgp_adjout_session s;
+	struct lb_err err;
+	struct lb_bgp_adjout_attrs at[3];
+	memset(&s, 0, sizeof(s));
+	s.session = &sess;
+	s.next_hop = addr("192.0.2.2");
+	s.next_hop6 = addr("2001:db8::2");
+	s.ipv4 = s.ipv6 = true;
+	for (int i = 0; i < 3; i++) {
+		memset(&at[i], 0, sizeof(at[i]));
+		at[i].has_local_pref = true;
+		at[i].local_pref = (uint32_t)(100 + i);
+	}
+	lb_bgp_adjout_init(&a);
+	unsigned seed = 12345, n = 20000;
+	for (unsigned i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		char text[64];
+		if (seed >> 31)
+			snprintf(text, sizeof(text), "198.18.%u.%u/32", i >> 8, i & 255);
+		else
+			snprintf(text, sizeof(text), "2001:db8::%x/128", i);
+		struct lb_prefix p = pfx(text);
+		lb_bgp_adjout_announce(&a, &p, &at[(seed >> 16) % 3], &err);
+	}
+	struct lb_wbuf w;
+	size_t skipped;
+	lb_wbuf_init(&w, 0);
+	lb_bgp_adjout_flush(&a, &s, &w, 0, &skipped, &err);
+	const uint8_t *m = lb_wbuf_data(&w);
+	size_t left = lb_wbuf_len(&w);
+	unsigned seen = 0, runs = 0, bad_order = 0;
+	int last_key = -1;
+	struct lb_prefix prev;
+	memset(&prev, 0, sizeof(prev));
+	while (left) {
+		struct lb_bgp_header h;
+		struct lb_bgp_notify nt;
+		struct lb_bgp_update u;
+		if (lb_bgp_header_decode(m, left, &h, &nt) < 0 ||
+		    lb_bgp_update_decode(m, h.len, &sess, &u, &nt) < 0)
+			break;
+		struct lb_bgp_nlri *run = u.nlri.count ? &u.nlri : &u.mp_reach;
+		int key = (int)(u.attrs.local_pref - 100) * 2 + (run == &u.mp_reach);
+		if (key != last_key) {
+			runs++;
+			last_key = key;
+			memset(&prev, 0, sizeof(prev));
+		}
+		struct lb_buf cur = run->raw;
+		struct lb_prefix p;
+		uint16_t afi = run == &u.nlri ? LB_BGP_AFI_IPV4 : run->afi;
+		while (lb_bgp_nlri_next(&cur, afi, &p) == 1) {
+			if (prev.addr.family && lb_addr_cmp(&prev.addr, &p.addr) >= 0)
+				bad_order++;
+			prev = p;
+			seen++;
+		}
+		m += h.len;
+		left -= h.len;
+	}
+	tap_is_int(t, seen, n, "20000 random prefixes: each sent once");
+	tap_is_int(t, runs, 6, "one run per attribute set and family");
+	tap_is_int(t, bad_order, 0, "each run in address order");
+	lb_wbuf_free(&w);
+	lb_bgp_adjout_free(&a);
 }
 
 int main(void)
@@ -255,5 +330,6 @@ int main(void)
 	lb_bgp_adjout_init(&a);
 	tap_ok(&t, lb_bgp_adjout_announce(&a, &p1, &big, &err) < 0, "too many communities refused");
 	lb_bgp_adjout_free(&a);
+	test_sort(&t);
 	return tap_done(&t);
 }
