@@ -136,6 +136,10 @@ void lb_cli_parse(struct lb_cli *cli, const struct lb_cli_spec *spec, int argc, 
 			cli->log.json = 1;
 		else if (strcmp(cli->log_format, "text"))
 			lb_cli_usage_error(cli, "--log-format: '%s' is not text or json", cli->log_format);
+		/* popt hands string arguments over to the caller, and nothing
+		 * after this reads it. */
+		free(cli->log_format);
+		cli->log_format = NULL;
 	}
 	cli->log.level = LB_LOG_INFO + cli->verbose - cli->quiet;
 	if (cli->log.level < LB_LOG_ERROR)

@@ -384,12 +384,18 @@ test_lazy_prereq NDISC6 'command -v ndisc6'
 test_lazy_prereq TCPDUMP 'command -v tcpdump'
 test_lazy_prereq TSHARK 'command -v tshark'
 test_lazy_prereq KUBECTL 'command -v kubectl'
+# A Docker daemon that builds: CI machines have none.
+test_lazy_prereq DOCKER 'docker info'
+test_lazy_prereq SYSTEMD_ANALYZE 'command -v systemd-analyze'
 # Prerequisites the project uses only where they happen to be installed
-# (Debian has no kubectl package): missing, they skip even in strict mode.
-lbkit_optional_prereqs=KUBECTL
+# (Debian has no kubectl package; containers lack a Docker daemon and often
+# systemd): missing, they skip even in strict mode.
+lbkit_optional_prereqs=KUBECTL,DOCKER,SYSTEMD_ANALYZE
 # A python3 earlier in PATH may lack Debian's modules.
 test_lazy_prereq PYTHON3 'test -x /usr/bin/python3'
 PYTHON3=/usr/bin/python3
+test_lazy_prereq PYYAML '/usr/bin/python3 -c "import yaml"'
+test_lazy_prereq DASH 'command -v dash'
 test_lazy_prereq JQ 'command -v jq'
 test_lazy_prereq MANDOC 'command -v mandoc'
 test_lazy_prereq CURL 'command -v curl'
