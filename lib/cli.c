@@ -173,8 +173,5 @@ int lb_cli_finish(struct lb_cli *cli, int code)
 	if (cli->pc)
 		poptFreeContext(cli->pc);
 	cli->pc = NULL;
-	/* popt hands POPT_ARG_STRING values over as copies the caller owns. */
-	free(cli->log_format);
-	cli->log_format = NULL;
 	return code;
 }
