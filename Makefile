@@ -6,6 +6,7 @@
 #   make asan         build with AddressSanitizer + UBSan into $(O)-asan/ and run the same tests
 #   make fuzz         build the libFuzzer targets in t/fuzz/ (clang) and run each for FUZZ_SECONDS
 #   make bench        run the benchmarks under bench/
+#   make demo         (root) the whole LoadBalancer in network namespaces: scripts/demo
 #   make install      install binaries, man pages and completions under $(DESTDIR)$(PREFIX)
 #   make clean
 #
@@ -90,7 +91,7 @@ $(O)/%: cmd/%.sh lib/supervise.sh
 $(O)/t/unit/%: $(O)/t/unit/%.o $(LIBLBKIT)
 	$(call quiet,LINK,$@)$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBLBKIT) $(LIBS)
 
-.PHONY: all check test deps fuzz-deps asan fuzz fuzz-run bench install clean
+.PHONY: all check test deps fuzz-deps asan fuzz fuzz-run bench demo install clean
 
 deps:
 	$(Q)if [ -z "$(SKIP_DEPS)" ]; then scripts/install-deps; fi
@@ -140,6 +141,10 @@ fuzz-run: $(FUZZ_BINS)
 bench: all
 	$(Q)for b in bench/*/run; do [ -x "$$b" ] || continue; \
 		echo "== $$b"; LBKIT_BUILD=$(abspath $(O)) $$b || exit 1; done
+
+# scripts/demo installs the missing packages (unless SKIP_DEPS) and builds itself.
+demo:
+	$(Q)LBKIT_BUILD=$(abspath $(O)) SKIP_DEPS=$(SKIP_DEPS) scripts/demo
 
 install: all
 	$(Q)install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)

@@ -622,12 +622,15 @@ static void apply_dir(struct run *r, const struct decision *d)
 	struct lb_err err;
 	if (r->o.from) {
 		const json_t *svc = find_service(r, d);
-		if (!svc) {
+		/* A deleted Service has no status in the API either: its file
+		 * goes, or a Service created later under the same name would
+		 * come back holding the released address. */
+		if (!svc && strcmp(d->type, "RELEASED")) {
 			lb_warnx(&r->cli.log, "Service %s/%s: not in %s; nothing written", d->ns,
 				 d->name, r->o.from);
 			return;
 		}
-		if (!class_is_ours(r, svc))
+		if (svc && !class_is_ours(r, svc))
 			return;
 	}
 	if (!strcmp(d->type, "PENDING") || !strcmp(d->type, "ERROR")) {

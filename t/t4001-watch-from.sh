@@ -117,6 +117,19 @@ test_expect_success '--apply: another loadBalancerClass, an unknown Service: not
 	rm m/c.yaml
 '
 
+test_expect_success '--apply: RELEASED for a Service no longer in the files removes its status file' '
+	echo "{\"type\":\"ASSIGNED\",\"service\":\"default/web\",\"ips\":[\"192.0.2.10\"],\"pool\":\"p\"}" |
+		lb-watch --from m --apply --status-dir st &&
+	test -e st/default_web.json &&
+	echo "{\"type\":\"RELEASED\",\"service\":\"default/gone\",\"ips\":[\"192.0.2.12\"]}" >rel &&
+	jq -n "{apiVersion: \"v1\", kind: \"Service\", metadata: {namespace: \"default\", name: \"gone\"},
+		status: {loadBalancer: {ingress: [{ip: \"192.0.2.12\"}]}}}" >st/default_gone.json &&
+	lb-watch --from m --apply --status-dir st <rel 2>err &&
+	! test -e st/default_gone.json &&
+	test -e st/default_web.json &&
+	! grep "not in m" err
+'
+
 test_expect_success '--apply: bad lines are reported with their number; exit 2' '
 	printf "%s\n" "{\"type\":\"NOPE\",\"service\":\"a/b\"}" "{\"type\":\"ASSIGNED\",\"service\":\"ab\",\"ips\":[\"192.0.2.1\"]}" |
 		test_expect_code 2 lb-watch --apply --status-dir st 2>err &&
