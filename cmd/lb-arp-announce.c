@@ -30,6 +30,7 @@
 #include "addr.h"
 #include "arp_claims.h"
 #include "arp_frame.h"
+#include "arp_probe.h"
 #include "cli.h"
 #include "emit.h"
 #include "exitcode.h"
@@ -44,9 +45,15 @@
 
 enum {
 	OPT_IFACE = 1,
+	OPT_SHORT_I,
 };
 
 struct opts {
+	struct {
+		const char *arg;
+		int short_i;
+	} ifargs[2 * MAX_IFACES];
+	size_t nifargs;
 	const char *ifnames[MAX_IFACES];
 	size_t nifnames;
 	int force;
@@ -58,6 +65,7 @@ struct opts {
 	int count;
 	int deadline;
 	int first;
+	int interval_s;
 	char *source;
 	int dad;
 	int unsolicited;
@@ -98,10 +106,7 @@ struct run {
 	int json;
 	int output_failed;
 	/* --probe */
-	struct lb_addr target, source;
-	uint8_t peer_mac[LB_ETH_ALEN];
-	int have_peer;
-	int sent, brd_sent, received;
+	struct lb_arp_probe probe;
 	struct timeval last_sent;
 	/* --monitor */
 	struct lb_prefix *watch;
@@ -158,24 +163,52 @@ static json_t *addr_json(const struct lb_addr *a)
 	return json_string(lb_addr_format(a, buf));
 }
 
+/* -i, -I and --interface as given, in order: what -i means is known only
+ * once every option is read (with --probe it is arping's interval). */
 static int on_option(void *ctx, int val, const char *arg, struct lb_err *err)
 {
 	struct opts *o = ctx;
-	if (val != OPT_IFACE)
+	if (val != OPT_IFACE && val != OPT_SHORT_I)
 		return lb_err_set(err, "unknown option");
-	if (o->nifnames == MAX_IFACES)
+	if (o->nifargs == 2 * MAX_IFACES)
 		return lb_err_set(err, "at most %d interfaces", MAX_IFACES);
-	if (!arg[0] || strlen(arg) >= IF_NAMESIZE)
-		return lb_err_set(err, "'%s': not an interface name", arg);
-	for (size_t i = 0; i < o->nifnames; i++) {
-		if (!strcmp(o->ifnames[i], arg))
-			return lb_err_set(err, "interface %s given twice", arg);
-	}
-	o->ifnames[o->nifnames] = strdup(arg);
-	if (!o->ifnames[o->nifnames])
+	o->ifargs[o->nifargs].arg = strdup(arg); /* lb_cli frees arg */
+	if (!o->ifargs[o->nifargs].arg)
 		return lb_err_set(err, "out of memory");
-	o->nifnames++;
+	o->ifargs[o->nifargs].short_i = val == OPT_SHORT_I;
+	o->nifargs++;
 	return 0;
+}
+
+/* iputils arping's -i is the interval between probes, in whole seconds;
+ * elsewhere -i is --interface, as in every lbkit tool. */
+static void resolve_ifaces(struct run *r)
+{
+	struct opts *o = &r->o;
+	for (size_t i = 0; i < o->nifargs; i++) {
+		const char *arg = o->ifargs[i].arg;
+		if (o->probe && o->ifargs[i].short_i) {
+			char *end;
+			errno = 0;
+			long v = strtol(arg, &end, 10);
+			/* iputils takes 0 too, and then never sends a second
+			 * probe; lbkit refuses it. */
+			if (end == arg || *end || errno || v < 1 || v > INT_MAX / 1000)
+				lb_cli_usage_error(&r->cli, "-i '%s': not a whole number of seconds "
+							    "(1 or more)", arg);
+			o->interval_s = (int)v;
+			continue;
+		}
+		if (o->nifnames == MAX_IFACES)
+			lb_cli_usage_error(&r->cli, "at most %d interfaces", MAX_IFACES);
+		if (!arg[0] || strlen(arg) >= IF_NAMESIZE)
+			lb_cli_usage_error(&r->cli, "'%s': not an interface name", arg);
+		for (size_t j = 0; j < o->nifnames; j++) {
+			if (!strcmp(o->ifnames[j], arg))
+				lb_cli_usage_error(&r->cli, "interface %s given twice", arg);
+		}
+		o->ifnames[o->nifnames++] = arg;
+	}
 }
 
 /* The addresses configured on this host's interfaces (all of them: the
@@ -310,16 +343,17 @@ static void drop_privileges(struct run *r)
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
-static void send_frame(struct iface *ifc, const uint8_t *frame, size_t len)
+static int send_frame(struct iface *ifc, const uint8_t *frame, size_t len)
 {
 	if (!len)
-		return;
+		return -1;
 	if (libnet_adv_write_link(ifc->net, frame, (uint32_t)len) < 0) {
 		if (ifc->send_errors++ < MALFORMED_LOG_LIMIT)
 			lb_warnx(&ifc->r->cli.log, "%s: send: %s", ifc->name, libnet_geterror(ifc->net));
-		return;
+		return -1;
 	}
 	ifc->sent++;
+	return 0;
 }
 
 /* ---- serving ------------------------------------------------------------------ */
@@ -666,98 +700,44 @@ static int serve(struct run *r)
 
 /* ---- --probe: arping -------------------------------------------------------- */
 
-static void probe_send(struct run *r, struct iface *ifc)
-{
-	uint8_t frame[LB_NDP_FRAME_MAX];
-	static const uint8_t zero[LB_ETH_ALEN];
-	size_t len;
-	int broadcast = !r->have_peer || r->o.broadcast_only;
-	if (r->target.family == LB_AF_INET) {
-		const uint8_t *dst = broadcast ? lb_arp_frame_broadcast : r->peer_mac;
-		if (r->o.unsolicited || r->o.unsolicited_reply)
-			len = lb_arp_frame_build_arp(frame, sizeof(frame), lb_arp_frame_broadcast, ifc->mac,
-						     r->o.unsolicited_reply ? 2 : 1, ifc->mac, &r->target,
-						     r->o.unsolicited_reply ? ifc->mac : zero,
-						     &r->target);
-		else
-			len = lb_arp_frame_build_arp(frame, sizeof(frame), dst, ifc->mac, 1, ifc->mac,
-						     &r->source, broadcast ? zero : r->peer_mac,
-						     &r->target);
-	} else if (r->o.unsolicited || r->o.unsolicited_reply) {
-		struct lb_addr all_nodes = {LB_AF_INET6, {0xff, 0x02, [15] = 1}};
-		uint8_t mac[LB_ETH_ALEN];
-		lb_arp_frame_mcast_mac(&all_nodes, mac);
-		len = lb_arp_frame_build_na(frame, sizeof(frame), mac, ifc->mac, &all_nodes,
-					    &r->target, LB_NA_OVERRIDE);
-	} else {
-		struct lb_addr dst = r->target;
-		uint8_t mac[LB_ETH_ALEN];
-		if (broadcast) {
-			lb_arp_frame_solicited_node(&r->target, &dst);
-			lb_arp_frame_mcast_mac(&dst, mac);
-		} else {
-			memcpy(mac, r->peer_mac, LB_ETH_ALEN);
-		}
-		len = lb_arp_frame_build_ns(frame, sizeof(frame), mac, ifc->mac, &r->source, &dst,
-					    &r->target);
-	}
-	gettimeofday(&r->last_sent, NULL);
-	send_frame(ifc, frame, len);
-	r->sent++;
-	if (broadcast)
-		r->brd_sent++;
-}
-
 static void probe_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct iface *ifc = (struct iface *)user;
 	struct run *r = ifc->r;
 	struct lb_arp_frame f;
 	struct lb_err err;
+	struct lb_arp_probe_response resp;
 	int rc = lb_arp_frame_parse(bytes, h->caplen, &f, &err);
 	if (rc < 0) {
 		ifc->malformed++;
 		lb_debug(&r->cli.log, "%s: dropped malformed frame: %s", ifc->name, err.msg);
 		return;
 	}
-	const uint8_t *mac;
-	if (rc == 0)
+	if (rc == 0 || r->probe.done || !lb_arp_probe_accept(&r->probe, &f, &resp))
 		return;
-	if (f.kind == LB_ARP_FRAME_ARP_REPLY && lb_addr_eq(&f.spa, &r->target))
-		mac = f.sha;
-	else if (f.kind == LB_ARP_FRAME_NA && lb_addr_eq(&f.target, &r->target))
-		mac = f.has_lladdr ? f.lladdr : f.eth_src;
-	else
-		return;
-	if (r->o.unsolicited || r->o.unsolicited_reply)
-		return;
-	char abuf[LB_ADDR_STRLEN], mbuf[18], obuf[18];
-	if (r->received && memcmp(mac, r->peer_mac, LB_ETH_ALEN))
+	if (resp.other_mac) {
+		char abuf[LB_ADDR_STRLEN], mbuf[18], obuf[18];
 		lb_warnx(&r->cli.log, "%s answered from two MACs: %s and %s (duplicate address?)",
-			 lb_addr_format(&r->target, abuf),
-			 lb_arp_frame_format_mac(r->peer_mac, true, obuf),
-			 lb_arp_frame_format_mac(mac, true, mbuf));
-	r->received++;
-	if (!r->have_peer) {
-		memcpy(r->peer_mac, mac, LB_ETH_ALEN);
-		r->have_peer = 1;
+			 lb_addr_format(&r->probe.target, abuf),
+			 lb_arp_frame_format_mac(r->probe.first_mac, true, obuf),
+			 lb_arp_frame_format_mac(resp.mac, true, mbuf));
 	}
 	if (r->cli.quiet)
 		return;
 	struct timeval rtt;
 	timersub(&h->ts, &r->last_sent, &rtt);
 	long usec = rtt.tv_sec < 0 ? 0 : (long)rtt.tv_sec * 1000000 + (long)rtt.tv_usec;
-	/* iputils' exact layout, which scripts parse: two spaces before the time. */
-	printf("%s reply from %s [%s]  %ld.%03ldms\n", (f.eth_dst[0] & 1) ? "Broadcast" : "Unicast",
-	       lb_addr_format(&r->target, abuf), lb_arp_frame_format_mac(mac, true, mbuf),
-	       usec / 1000, usec % 1000);
+	printf("%s %ld.%03ldms\n", resp.line, usec / 1000, usec % 1000);
 	fflush(stdout);
 }
 
 static int probe(struct run *r)
 {
 	struct lb_err err;
-	if (lb_addr_parse(r->o.probe, &r->target, &err) < 0)
+	struct lb_arp_probe *p = &r->probe;
+	char buf[256];
+	lb_arp_probe_init(p);
+	if (lb_addr_parse(r->o.probe, &p->target, &err) < 0)
 		lb_cli_usage_error(&r->cli, "--probe: %s", err.msg);
 	if (r->o.nifnames != 1)
 		lb_cli_usage_error(&r->cli, "--probe needs one interface (-I IFACE)");
@@ -765,69 +745,64 @@ static int probe(struct run *r)
 		lb_cli_usage_error(&r->cli, "--probe takes no operands");
 	if (r->o.dad && (r->o.unsolicited || r->o.unsolicited_reply))
 		lb_cli_usage_error(&r->cli, "-D and -U/-A exclude each other");
-	int v4 = r->target.family == LB_AF_INET;
-	memset(&r->source, 0, sizeof(r->source));
-	r->source.family = r->target.family;
+	if (r->o.count < 0 || r->o.deadline < 0)
+		lb_cli_usage_error(&r->cli, "-c and -w take positive numbers");
+	p->count = r->o.count;
+	p->deadline_s = r->o.deadline;
+	p->interval_s = r->o.interval_s;
+	/* -D implies -f (iputils): one answer proves the address taken. */
+	p->first = r->o.first || r->o.dad;
+	p->dad = r->o.dad;
+	p->unsolicited = r->o.unsolicited || r->o.unsolicited_reply;
+	p->advert = r->o.unsolicited_reply;
+	p->broadcast_only = r->o.broadcast_only;
+	int v4 = p->target.family == LB_AF_INET;
+	memset(&p->source, 0, sizeof(p->source));
+	p->source.family = p->target.family;
+	/* The sender address, as iputils picks it: -s; 0.0.0.0 for DAD; the
+	 * target itself for -U/-A; else the interface's own address. */
 	if (r->o.source) {
-		if (lb_addr_parse(r->o.source, &r->source, &err) < 0)
+		if (lb_addr_parse(r->o.source, &p->source, &err) < 0)
 			lb_cli_usage_error(&r->cli, "-s: %s", err.msg);
-		if (r->source.family != r->target.family)
+		if (p->source.family != p->target.family)
 			lb_cli_usage_error(&r->cli, "-s %s and %s are of different families",
 					   r->o.source, r->o.probe);
 	} else if (!if_nametoindex(r->o.ifnames[0])) {
 		lb_fatalx(&r->cli.log, env_exit(r), "interface %s: no such device", r->o.ifnames[0]);
-	} else if (!r->o.dad && !r->o.unsolicited && !r->o.unsolicited_reply &&
-		   iface_address(r->o.ifnames[0], r->target.family, &r->source) < 0) {
+	} else if (p->unsolicited) {
+		p->source = p->target;
+	} else if (!p->dad && iface_address(r->o.ifnames[0], p->target.family, &p->source) < 0) {
 		lb_fatalx(&r->cli.log, LB_EXIT_USAGE, "%s has no IPv%d address to send from (use -s)",
 			  r->o.ifnames[0], v4 ? 4 : 6);
 	}
-	/* -D implies -f (iputils): one answer proves the address taken. */
-	if (r->o.dad)
-		r->o.first = 1;
 	struct iface *ifc = &r->ifs[r->nifs++];
-	open_iface(r, ifc, r->o.ifnames[0],
-		   v4 ? "arp and arp[6:2] = 2" : "icmp6 and ip6[40] = 136", PCAP_D_IN);
+	open_iface(r, ifc, r->o.ifnames[0], v4 ? "arp" : "icmp6 and ip6[40] = 136", PCAP_D_IN);
+	memcpy(p->mac, ifc->mac, LB_ETH_ALEN);
 	drop_privileges(r);
 	int sfd = lb_sig_open(0, &err);
 	if (sfd < 0)
 		lb_fatalx(&r->cli.log, env_exit(r), "%s", err.msg);
 
-	char abuf[LB_ADDR_STRLEN], sbuf[LB_ADDR_STRLEN];
 	if (!r->cli.quiet) {
-		printf("ARPING %s from %s %s\n", lb_addr_format(&r->target, abuf),
-		       lb_addr_format(&r->source, sbuf), ifc->name);
+		lb_arp_probe_header(p, ifc->name, buf, sizeof(buf));
+		fputs(buf, stdout);
 		fflush(stdout);
 	}
-	/* iputils' pacing: a probe a second; without -w the run ends a second
-	 * after the count-th probe, with -w at the deadline or after count
-	 * replies. */
-	uint64_t start = now_ms(), next = start, end = 0;
-	int code;
 	for (;;) {
-		uint64_t t = now_ms();
-		if (r->o.deadline > 0 && t >= start + (uint64_t)r->o.deadline * 1000)
+		uint64_t wake = 0, t = now_ms();
+		enum lb_arp_probe_step step = lb_arp_probe_step(p, t, &wake);
+		if (step == LB_ARP_PROBE_STOP)
 			break;
-		if (end && t >= end)
-			break;
-		if (r->o.first && r->received)
-			break;
-		if (r->o.deadline > 0 && r->o.count > 0 && r->received >= r->o.count)
-			break;
-		if (!end && t >= next) {
-			probe_send(r, ifc);
-			next = t + 1000;
-			if ((r->o.unsolicited || r->o.unsolicited_reply) && r->o.count > 0 &&
-			    r->sent >= r->o.count)
-				break;
-			if (r->o.deadline <= 0 && r->o.count > 0 && r->sent >= r->o.count)
-				end = t + 1000;
+		if (step == LB_ARP_PROBE_SEND) {
+			uint8_t frame[LB_NDP_FRAME_MAX];
+			size_t len = lb_arp_probe_build(p, frame, sizeof(frame));
+			gettimeofday(&r->last_sent, NULL);
+			if (send_frame(ifc, frame, len) == 0)
+				lb_arp_probe_sent(p);
+			continue;
 		}
-		uint64_t wake = end ? end : next;
-		if (r->o.deadline > 0 && start + (uint64_t)r->o.deadline * 1000 < wake)
-			wake = start + (uint64_t)r->o.deadline * 1000;
 		struct pollfd pfd[2] = {{ifc->fd, POLLIN, 0}, {sfd, POLLIN, 0}};
-		int timeout = wake > t ? (int)(wake - t) : 0;
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+		if (poll(pfd, 2, wake > t ? (int)(wake - t) : 0) < 0 && errno != EINTR)
 			lb_fatal(&r->cli.log, env_exit(r), "poll");
 		if (pfd[0].revents && pcap_dispatch(ifc->pcap, 64, probe_packet, (u_char *)ifc) < 0)
 			lb_fatalx(&r->cli.log, env_exit(r), "%s: %s", ifc->name, pcap_geterr(ifc->pcap));
@@ -835,17 +810,11 @@ static int probe(struct run *r)
 			break; /* iputils prints its summary on SIGINT too */
 	}
 	if (!r->cli.quiet) {
-		printf("Sent %d probes (%d broadcast(s))\n", r->sent, r->brd_sent);
-		printf("Received %d response(s)\n", r->received);
+		lb_arp_probe_summary(p, buf, sizeof(buf));
+		fputs(buf, stdout);
 	}
 	close(sfd);
-	if (r->o.dad)
-		code = r->received ? LB_EXIT_NEGATIVE : LB_EXIT_OK;
-	else if (r->o.unsolicited || r->o.unsolicited_reply)
-		code = LB_EXIT_OK;
-	else
-		code = r->received ? LB_EXIT_OK : LB_EXIT_NEGATIVE;
-	return code;
+	return lb_arp_probe_exit_code(p);
 }
 
 /* ---- --monitor ---------------------------------------------------------------- */
@@ -1063,8 +1032,8 @@ static void close_ifaces(struct run *r)
 		if (ifc->mcast_fd >= 0)
 			close(ifc->mcast_fd);
 	}
-	for (size_t i = 0; i < r->o.nifnames; i++)
-		free((void *)r->o.ifnames[i]);
+	for (size_t i = 0; i < r->o.nifargs; i++)
+		free((void *)r->o.ifargs[i].arg);
 }
 
 int main(int argc, const char **argv)
@@ -1074,9 +1043,12 @@ int main(int argc, const char **argv)
 	r.o.garp_interval_ms = 1000;
 	r.o.window_s = 10;
 	const struct poptOption options[] = {
-		{"interface", 'i', POPT_ARG_STRING, NULL, OPT_IFACE,
+		{"interface", 0, POPT_ARG_STRING, NULL, OPT_IFACE,
 		 "serve (or probe, or monitor) this interface; repeatable: VIP operands go to the "
 		 "first, stdin lines name theirs", "IFACE"},
+		{NULL, 'i', POPT_ARG_STRING, NULL, OPT_SHORT_I,
+		 "same as --interface; with --probe, arping's -i: seconds between probes "
+		 "(default 1)", "IFACE|SECONDS"},
 		{NULL, 'I', POPT_ARG_STRING | POPT_ARGFLAG_DOC_HIDDEN, NULL, OPT_IFACE,
 		 "same as -i (arping's spelling)", "IFACE"},
 		{"force", 0, POPT_ARG_NONE, &r.o.force, 0,
@@ -1117,7 +1089,7 @@ int main(int argc, const char **argv)
 	};
 	const struct lb_cli_spec spec = {
 		.prog = "lb-arp-announce",
-		.args = "[OPTION...] -i IFACE [VIP...] | --probe IP -I IFACE | --monitor -i IFACE "
+		.args = "[OPTION...] -i IFACE [VIP...] | --probe IP -I IFACE [-i SECONDS] | --monitor -i IFACE "
 			"[IP|PREFIX...]",
 		.summary = "Answer ARP and IPv6 neighbour solicitations for VIPs (ANNOUNCE/WITHDRAW lines "
 			   "on stdin);\nor probe like arping; or watch for two hosts claiming one IP.",
@@ -1127,6 +1099,8 @@ int main(int argc, const char **argv)
 		.ctx = &r.o,
 	};
 	lb_cli_parse(&r.cli, &spec, argc, argv);
+	r.o.interval_s = 1;
+	resolve_ifaces(&r);
 	r.json = lb_cli_json_output(&r.cli);
 	if (r.o.probe && r.o.monitor)
 		lb_cli_usage_error(&r.cli, "--probe and --monitor exclude each other");
