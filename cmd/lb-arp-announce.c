@@ -3,7 +3,9 @@
  * Serving: answers ARP requests and IPv6 Neighbor Solicitations for the
  * VIPs it owns with the interface's MAC, and announces each VIP it acquires
  * (gratuitous ARP, unsolicited NA). Capture is libpcap with a kernel BPF
- * filter, injection libnet; frames are parsed and built by lib/arp_frame.
+ * filter, injection on the capture's own packet socket (pcap_inject: one
+ * send(2) of a frame built on the stack, no per-packet lookup or
+ * allocation); frames are parsed and built by lib/arp_frame.
  * --probe is an iputils-arping work-alike, --monitor a conflict watcher. */
 #include <errno.h>
 #include <ifaddrs.h>
@@ -11,12 +13,14 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -24,7 +28,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libnet.h>
 #include <pcap/pcap.h>
 
 #include "addr.h"
@@ -84,7 +87,6 @@ struct iface {
 	uint8_t mac[LB_ETH_ALEN];
 	pcap_t *pcap;
 	int fd;
-	libnet_t *net;
 	int mcast_fd; /* joins the VIPs' solicited-node groups */
 	struct lb_hset vips;
 	unsigned long frames, malformed, answered, sent, send_errors;
@@ -103,6 +105,9 @@ struct run {
 	struct opts o;
 	struct iface ifs[MAX_IFACES];
 	size_t nifs;
+	/* The earliest announcement due (0: none), so that the VIP table is
+	 * walked when one is due, not on every packet. */
+	uint64_t next_due;
 	int json;
 	int output_failed;
 	/* --probe */
@@ -268,7 +273,7 @@ static int env_exit(const struct run *r)
 static void open_iface(struct run *r, struct iface *ifc, const char *name, const char *filter,
 		       pcap_direction_t dir)
 {
-	char eb[PCAP_ERRBUF_SIZE > LIBNET_ERRBUF_SIZE ? PCAP_ERRBUF_SIZE : LIBNET_ERRBUF_SIZE];
+	char eb[PCAP_ERRBUF_SIZE];
 	const struct lb_log *log = &r->cli.log;
 	struct bpf_program prog;
 
@@ -304,14 +309,14 @@ static void open_iface(struct run *r, struct iface *ifc, const char *name, const
 		lb_fatalx(log, env_exit(r), "%s: %s", name, eb);
 	ifc->fd = pcap_get_selectable_fd(ifc->pcap);
 
-	ifc->net = libnet_init(LIBNET_LINK_ADV, name, eb);
-	if (!ifc->net)
-		lb_fatalx(log, env_exit(r), "%s: unable to open injection: %s", name, eb);
-	struct libnet_ether_addr *hw = libnet_get_hwaddr(ifc->net);
-	if (!hw)
-		lb_fatalx(log, env_exit(r), "%s: no hardware address: %s", name,
-			  libnet_geterror(ifc->net));
-	memcpy(ifc->mac, hw->ether_addr_octet, LB_ETH_ALEN);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(ifc->fd, SIOCGIFHWADDR, &ifr) < 0)
+		lb_fatal(log, env_exit(r), "%s: hardware address", name);
+	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		lb_fatalx(log, env_exit(r), "%s: not an Ethernet interface", name);
+	memcpy(ifc->mac, ifr.ifr_hwaddr.sa_data, LB_ETH_ALEN);
 
 	ifc->mcast_fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ifc->mcast_fd < 0)
@@ -319,8 +324,8 @@ static void open_iface(struct run *r, struct iface *ifc, const char *name, const
 			 strerror(errno));
 }
 
-/* Everything that needed privilege is open: keep CAP_NET_RAW (libnet and
- * libpcap write and read on their raw sockets) and drop the rest, from the
+/* Everything that needed privilege is open: keep CAP_NET_RAW (the capture
+ * socket is read and written) and drop the rest, from the
  * bounding set too so no exec can regain them. */
 static void drop_privileges(struct run *r)
 {
@@ -347,9 +352,11 @@ static int send_frame(struct iface *ifc, const uint8_t *frame, size_t len)
 {
 	if (!len)
 		return -1;
-	if (libnet_adv_write_link(ifc->net, frame, (uint32_t)len) < 0) {
+	/* libpcap's inject is a bare send(2) on the capture socket, which
+	 * is bound to the interface. */
+	if (pcap_inject(ifc->pcap, frame, len) < 0) {
 		if (ifc->send_errors++ < MALFORMED_LOG_LIMIT)
-			lb_warnx(&ifc->r->cli.log, "%s: send: %s", ifc->name, libnet_geterror(ifc->net));
+			lb_warnx(&ifc->r->cli.log, "%s: send: %s", ifc->name, pcap_geterr(ifc->pcap));
 		return -1;
 	}
 	ifc->sent++;
@@ -470,6 +477,8 @@ static int add_vip(struct run *r, struct iface *ifc, const struct lb_addr *a, st
 	v->next_ms = r->o.garp_count > 0 ? now_ms() : 0;
 	if (!v->next_ms && r->o.refresh_s > 0)
 		v->next_ms = now_ms() + (uint64_t)r->o.refresh_s * 1000;
+	if (v->next_ms && (!r->next_due || v->next_ms < r->next_due))
+		r->next_due = v->next_ms;
 	lb_info(&r->cli.log, "%s: announcing %s", ifc->name, abuf);
 	emit(r, vip_record("ANNOUNCED", v));
 	return 0;
@@ -635,10 +644,15 @@ static int serve(struct run *r)
 	int stdin_open = 1, code = LB_EXIT_OK;
 	struct pollfd pfd[MAX_IFACES + 2];
 	for (;;) {
-		struct due d = {now_ms(), 0, r};
-		for (size_t i = 0; i < r->nifs; i++)
-			lb_hset_each(&r->ifs[i].vips, run_announcements, &d);
-		int timeout = d.next ? (int)(d.next - d.now) : -1;
+		uint64_t now = now_ms();
+		if (r->next_due && now >= r->next_due) {
+			struct due d = {now, 0, r};
+			for (size_t i = 0; i < r->nifs; i++)
+				lb_hset_each(&r->ifs[i].vips, run_announcements, &d);
+			r->next_due = d.next;
+		}
+		uint64_t wait = r->next_due ? r->next_due - now : 0;
+		int timeout = !r->next_due ? -1 : wait > INT_MAX ? INT_MAX : (int)wait;
 		size_t n = 0;
 		pfd[n++] = (struct pollfd){sfd, POLLIN, 0};
 		pfd[n++] = (struct pollfd){stdin_open ? STDIN_FILENO : -1, POLLIN, 0};
@@ -1027,8 +1041,6 @@ static void close_ifaces(struct run *r)
 		lb_hset_free(&ifc->vips);
 		if (ifc->pcap)
 			pcap_close(ifc->pcap);
-		if (ifc->net)
-			libnet_destroy(ifc->net);
 		if (ifc->mcast_fd >= 0)
 			close(ifc->mcast_fd);
 	}
