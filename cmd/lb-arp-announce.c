@@ -16,11 +16,13 @@
 #include <net/if_arp.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -63,6 +65,8 @@ struct opts {
 	int garp_count;
 	int garp_interval_ms;
 	int refresh_s;
+	int sched_fifo;
+	int busy_poll_us;
 	/* --probe */
 	char *probe;
 	int count;
@@ -127,6 +131,13 @@ static uint64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static uint64_t addr_hash_entry(const void *e)
@@ -618,6 +629,48 @@ static int handle_line(struct run *r, json_t *obj, struct lb_err *err)
 	return add_vip(r, ifc, &a, err);
 }
 
+/* The kernel answers ARP in softirq context, ahead of every process; a
+ * user-space answerer on a busy machine waits for a CPU behind other
+ * processes, which is the tail of its latency. SCHED_FIFO puts it ahead
+ * of them (needs CAP_SYS_NICE, used here before it is dropped); locked
+ * memory keeps page faults off the path. The kernel's RT throttling
+ * (sched_rt_runtime_us) still leaves the other processes 5% of a CPU
+ * should this one spin. */
+static void set_realtime(struct run *r)
+{
+	struct sched_param sp = {.sched_priority = r->o.sched_fifo};
+	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) < 0)
+		lb_fatal(&r->cli.log, LB_EXIT_ENV, "--sched-fifo %d", r->o.sched_fifo);
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+		lb_warn(&r->cli.log, "--sched-fifo: memory not locked");
+}
+
+/* Reads whatever the captures hold; returns the number of frames. */
+static int dispatch_all(struct run *r)
+{
+	int total = 0;
+	for (size_t i = 0; i < r->nifs; i++) {
+		int n = pcap_dispatch(r->ifs[i].pcap, 256, serve_packet, (u_char *)&r->ifs[i]);
+		if (n < 0)
+			lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s: %s", r->ifs[i].name,
+				  pcap_geterr(r->ifs[i].pcap));
+		total += n;
+	}
+	return total;
+}
+
+/* --busy-poll: after frames came, keep reading the rings for a while
+ * instead of sleeping, so that a request arriving soon after finds the
+ * process awake; each empty read is one poll(2) with a zero timeout. */
+static void busy_poll(struct run *r)
+{
+	uint64_t until = now_us() + (uint64_t)r->o.busy_poll_us;
+	while (now_us() < until) {
+		if (dispatch_all(r) > 0)
+			until = now_us() + (uint64_t)r->o.busy_poll_us;
+	}
+}
+
 static int serve(struct run *r)
 {
 	struct lb_err err;
@@ -629,6 +682,8 @@ static int serve(struct run *r)
 	for (size_t i = 0; i < r->o.nifnames; i++)
 		open_iface(r, &r->ifs[r->nifs++], r->o.ifnames[i],
 			   "(arp and arp[6:2] = 1) or (icmp6 and ip6[40] = 135)", PCAP_D_IN);
+	if (r->o.sched_fifo)
+		set_realtime(r);
 	drop_privileges(r);
 
 	for (int i = 0; i < r->cli.nargs; i++) {
@@ -663,15 +718,16 @@ static int serve(struct run *r)
 				continue;
 			lb_fatal(&r->cli.log, LB_EXIT_ENV, "poll");
 		}
+		int frames = 0;
 		for (size_t i = 0; i < r->nifs; i++) {
 			if (pfd[2 + i].revents & (POLLERR | POLLNVAL))
 				lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s: capture failed (interface gone?)",
 					  r->ifs[i].name);
-			if (pfd[2 + i].revents &&
-			    pcap_dispatch(r->ifs[i].pcap, 256, serve_packet, (u_char *)&r->ifs[i]) < 0)
-				lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s: %s", r->ifs[i].name,
-					  pcap_geterr(r->ifs[i].pcap));
+			if (pfd[2 + i].revents)
+				frames = 1;
 		}
+		if (frames && dispatch_all(r) > 0 && r->o.busy_poll_us > 0)
+			busy_poll(r);
 		if (pfd[0].revents) {
 			int sig = lb_sig_read(sfd);
 			if (sig == SIGHUP) {
@@ -1072,6 +1128,12 @@ int main(int argc, const char **argv)
 		{"refresh", 0, POPT_ARG_INT, &r.o.refresh_s, 0,
 		 "re-announce every VIP every SECONDS, for switches that age entries out "
 		 "(default 0: never)", "SECONDS"},
+		{"sched-fifo", 0, POPT_ARG_INT, &r.o.sched_fifo, 0,
+		 "serve with the SCHED_FIFO real-time policy at PRIO (1-99) and locked memory, "
+		 "ahead of other processes (needs CAP_SYS_NICE) (default 0: normal)", "PRIO"},
+		{"busy-poll", 0, POPT_ARG_INT, &r.o.busy_poll_us, 0,
+		 "after answering, keep reading for more requests for USEC microseconds before "
+		 "sleeping (default 0)", "USEC"},
 		{"probe", 0, POPT_ARG_STRING, &r.o.probe, 0,
 		 "arping mode: ask who has IP (ARP, or NS for IPv6) and print the replies", "IP"},
 		{"count", 'c', POPT_ARG_INT, &r.o.count, 0,
@@ -1116,6 +1178,10 @@ int main(int argc, const char **argv)
 	r.json = lb_cli_json_output(&r.cli);
 	if (r.o.probe && r.o.monitor)
 		lb_cli_usage_error(&r.cli, "--probe and --monitor exclude each other");
+	if (r.o.sched_fifo < 0 || r.o.sched_fifo > 99)
+		lb_cli_usage_error(&r.cli, "--sched-fifo: a priority from 1 to 99 (0: off)");
+	if (r.o.busy_poll_us < 0 || r.o.busy_poll_us > 1000000)
+		lb_cli_usage_error(&r.cli, "--busy-poll: 0 to 1000000 microseconds");
 	if (r.o.garp_count < 0 || r.o.garp_interval_ms < 1 || r.o.refresh_s < 0)
 		lb_cli_usage_error(&r.cli, "--garp-count, --garp-interval and --refresh take "
 					   "non-negative numbers (interval at least 1)");
