@@ -41,6 +41,8 @@ UNIT_SRCS = $(wildcard t/unit/u-*.c)
 FUZZ_SRCS = $(wildcard t/fuzz/fz-*.c)
 
 PKGS = libcurl jansson libpcap popt yaml-0.1
+# libcrypto: SHA-256 for lb-elect's layer 2 rank, the hash MetalLB's speaker uses.
+PKGS += libcrypto
 # Expanded lazily: `make check` installs pkg-config and the -dev packages first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)

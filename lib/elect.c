@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
+#include "elect_rank.h"
 #include "labels.h"
 
 /* Objects are kept whole, per kind, keyed "namespace/name", and the
@@ -12,7 +14,7 @@
  * a full recomputation cannot drift from the rule the man page states. */
 static const char *const kinds[] = {
 	"Service", "Node", "EndpointSlice", "L2Advertisement", "BGPAdvertisement",
-	"IPAddressPool", "Community", NULL,
+	"IPAddressPool", "Community", "BGPPeer", NULL,
 };
 
 struct lb_elect {
@@ -23,6 +25,7 @@ struct lb_elect {
 	json_t *synced;    /* kind -> true */
 	json_t *announced; /* key -> ANNOUNCE line, as last emitted */
 	json_t *owners;    /* ip -> l2 owner, as last computed */
+	json_t *passed;    /* "Kind ns/name" -> object, as last passed through */
 };
 
 struct lb_elect *lb_elect_new(const char *node)
@@ -37,8 +40,9 @@ struct lb_elect *lb_elect_new(const char *node)
 	e->synced = json_object();
 	e->announced = json_object();
 	e->owners = json_object();
+	e->passed = json_object();
 	if (!e->node || !e->objs || !e->probes || !e->required || !e->synced || !e->announced ||
-	    !e->owners) {
+	    !e->owners || !e->passed) {
 		lb_elect_free(e);
 		return NULL;
 	}
@@ -62,6 +66,7 @@ void lb_elect_free(struct lb_elect *e)
 	json_decref(e->synced);
 	json_decref(e->announced);
 	json_decref(e->owners);
+	json_decref(e->passed);
 	free(e);
 }
 
@@ -96,25 +101,6 @@ const char *lb_elect_awaiting(const struct lb_elect *e, char *buf, size_t size)
 			len += (size_t)n;
 	}
 	return buf;
-}
-
-uint64_t lb_elect_l2_rank(const char *node, const char *ip)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-	for (const unsigned char *p = (const unsigned char *)node; *p; p++)
-		h = (h ^ *p) * 0x100000001b3ull;
-	h = (h ^ '#') * 0x100000001b3ull;
-	for (const unsigned char *p = (const unsigned char *)ip; *p; p++)
-		h = (h ^ *p) * 0x100000001b3ull;
-	/* FNV-1a alone leaves the high bits, which decide the order, almost
-	 * blind to the last bytes (addresses differ at their end): MurmurHash3's
-	 * fmix64 finalizer spreads every input bit over the whole value. */
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdull;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ull;
-	h ^= h >> 33;
-	return h;
 }
 
 const char *lb_elect_l2_owner(const struct lb_elect *e, const char *ip)
@@ -161,6 +147,16 @@ int lb_elect_handle(struct lb_elect *e, const json_t *line, struct lb_err *err)
 		return lb_err_set(err, "no \"type\"");
 	if (!strcmp(type, "UP") || !strcmp(type, "DOWN"))
 		return probe_line(e, line, type, err);
+	/* lb-probe: a target gone from its input no longer speaks for a node;
+	 * CHECK lines (--all) repeat what UP and DOWN already said. */
+	if (!strcmp(type, "REMOVED")) {
+		const char *target = json_string_value(json_object_get(line, "target"));
+		if (!target)
+			return lb_err_set(err, "REMOVED line without \"target\"");
+		return json_object_del(e->probes, target) == 0;
+	}
+	if (!strcmp(type, "CHECK"))
+		return 0;
 	if (!strcmp(type, "SYNCED")) {
 		const char *kind = json_string_value(json_object_get(line, "kind"));
 		if (!kind)
@@ -300,27 +296,84 @@ static const char *condition(const json_t *node, const char *type)
 	return NULL;
 }
 
-/* The host part of a probe target: "tcp://192.0.2.21:80" -> 192.0.2.21,
- * "http://[2001:db8::1]:80/healthz" -> 2001:db8::1, "node-a" -> node-a. */
-static void target_host(const char *target, char *buf, size_t size)
+/* The host and port of a probe target: "tcp://192.0.2.21:80" -> 192.0.2.21
+ * and 80, "http://[2001:db8::1]/healthz" -> 2001:db8::1 and 80 (the
+ * scheme's), "icmp://192.0.2.21" or "node-a" -> no port (0). */
+static long target_host_port(const char *target, char *buf, size_t size)
 {
-	const char *p = strstr(target, "://");
-	p = p ? p + 3 : target;
+	const char *scheme_end = strstr(target, "://");
+	const char *p = scheme_end ? scheme_end + 3 : target;
 	size_t n;
+	const char *after;
 	if (*p == '[') {
 		p++;
 		n = strcspn(p, "]");
+		after = p[n] ? p + n + 1 : p + n;
 	} else {
 		n = strcspn(p, ":/");
+		after = p + n;
 	}
 	if (n >= size)
 		n = size - 1;
 	memcpy(buf, p, n);
 	buf[n] = '\0';
+	if (*after == ':') {
+		char *end;
+		long port = strtol(after + 1, &end, 10);
+		return port > 0 && port <= 65535 && (*end == '\0' || *end == '/') ? port : 0;
+	}
+	if (scheme_end && (size_t)(scheme_end - target) == 4 && !strncmp(target, "http", 4))
+		return 80;
+	if (scheme_end && (size_t)(scheme_end - target) == 5 && !strncmp(target, "https", 5))
+		return 443;
+	return 0;
+}
+
+/* Two spellings of one address (2001:db8::1, 2001:DB8:0::1) are equal. */
+static bool same_host(const char *a, const char *b)
+{
+	struct lb_addr x, y;
+	if (lb_addr_parse(a, &x, NULL) == 0 && lb_addr_parse(b, &y, NULL) == 0)
+		return lb_addr_eq(&x, &y);
+	return !strcmp(a, b);
+}
+
+/* A probe of a backend, not of a node: host is the address of an endpoint
+ * of a known EndpointSlice and port one of that slice's ports. A pod on the
+ * host network has its node's address; its probes (lb-probe
+ * --endpoint-target with {port}) must not take the whole node down. */
+static bool backend_target(const struct lb_elect *e, const char *host, long port)
+{
+	if (!port)
+		return false;
+	const char *k;
+	json_t *slice;
+	json_object_foreach(json_object_get(e->objs, "EndpointSlice"), k, slice) {
+		bool port_hit = false;
+		size_t i;
+		const json_t *v;
+		json_array_foreach(json_object_get(slice, "ports"), i, v) {
+			if (json_integer_value(json_object_get(v, "port")) == port)
+				port_hit = true;
+		}
+		if (!port_hit)
+			continue;
+		const json_t *ep;
+		json_array_foreach(json_object_get(slice, "endpoints"), i, ep) {
+			size_t j;
+			const json_t *a;
+			json_array_foreach(json_object_get(ep, "addresses"), j, a) {
+				if (json_is_string(a) && same_host(json_string_value(a), host))
+					return true;
+			}
+		}
+	}
+	return false;
 }
 
 /* lb-probe reports a node DOWN when the last line of a target whose host is
- * the node's name or one of its status.addresses says DOWN. */
+ * the node's name or one of its status.addresses says DOWN, unless that
+ * target is a backend's (above). */
 static bool probed_down(const struct lb_elect *e, const json_t *node, const char *name)
 {
 	const char *target;
@@ -329,7 +382,7 @@ static bool probed_down(const struct lb_elect *e, const json_t *node, const char
 		if (strcmp(json_string_value(state), "DOWN"))
 			continue;
 		char host[256];
-		target_host(target, host, sizeof(host));
+		long port = target_host_port(target, host, sizeof(host));
 		if (!strcmp(host, name))
 			return true;
 		size_t i;
@@ -337,7 +390,7 @@ static bool probed_down(const struct lb_elect *e, const json_t *node, const char
 		json_array_foreach(json_object_get(json_object_get(node, "status"), "addresses"), i,
 				   a) {
 			const char *addr = json_string_value(json_object_get(a, "address"));
-			if (addr && !strcmp(addr, host))
+			if (addr && same_host(addr, host) && !backend_target(e, host, port))
 				return true;
 		}
 	}
@@ -457,16 +510,59 @@ static json_t *announce_line(const char *ip, const char *via)
 	return l;
 }
 
-/* Layer 2: the eligible node of lowest rank owns the address; eligible for
- * any covering L2Advertisement. The owner answers on the interfaces of the
- * advertisements that select it, or on all when one names none. */
-static int elect_l2(struct lb_elect *e, json_t *want, const json_t *svc, const char *ip,
-		    const json_t *advs)
+/* preferredNodeSelectors (MetalLB's design/preferred-node-l2.md): each
+ * covering advertisement whose nodeSelectors select the node adds the
+ * weight (1 to 100) of each of its preferences whose selector matches the
+ * node's labels; an absent or empty preference matches every node. A weight
+ * out of range or a selector that does not parse adds nothing. */
+static long preference_score(const json_t *advs, const json_t *node)
+{
+	struct lb_labels *labels;
+	struct lb_err err;
+	if (lb_labels_from_json(labels_of(node), &labels, &err) < 0)
+		return 0;
+	long score = 0;
+	size_t i;
+	const json_t *adv;
+	json_array_foreach(advs, i, adv) {
+		const json_t *spec = json_object_get(adv, "spec");
+		const json_t *prefs = json_object_get(spec, "preferredNodeSelectors");
+		if (!json_array_size(prefs) ||
+		    !any_selector_matches(json_object_get(spec, "nodeSelectors"), labels_of(node)))
+			continue;
+		size_t j;
+		const json_t *pref;
+		json_array_foreach(prefs, j, pref) {
+			const json_t *w = json_object_get(pref, "weight");
+			struct lb_labelsel *sel;
+			if (!json_is_integer(w) || json_integer_value(w) < 1 ||
+			    json_integer_value(w) > 100)
+				continue;
+			if (lb_labelsel_from_json(json_object_get(pref, "preference"), &sel, &err) < 0)
+				continue;
+			if (lb_labelsel_matches(sel, labels))
+				score += (long)json_integer_value(w);
+			lb_labelsel_free(sel);
+		}
+	}
+	free(labels);
+	return score;
+}
+
+/* Layer 2, MetalLB's rule (speaker/layer2_controller.go): among the nodes
+ * eligible under any covering L2Advertisement, the highest preference score
+ * wins, then the lowest SHA-256 of node name, '#', and the Service's first
+ * address; so every address of a Service has the same owner. Two equal
+ * digests cannot happen in practice; the name would break the tie. */
+static int l2_owner(const struct lb_elect *e, const json_t *svc, const json_t *advs,
+		    const char *rank_ip, const char **owner)
 {
 	const char *best = NULL;
-	uint64_t best_rank = 0;
+	long best_score = 0;
+	unsigned char best_rank[LB_ELECT_RANK_LEN];
 	const char *k;
 	json_t *node;
+	*owner = NULL;
 	json_object_foreach(json_object_get(e->objs, "Node"), k, node) {
 		size_t i;
 		const json_t *adv;
@@ -481,27 +577,33 @@ static int elect_l2(struct lb_elect *e, json_t *want, const json_t *svc, const c
 		if (!ok)
 			continue;
 		const char *name = name_of(node);
-		uint64_t rank = lb_elect_l2_rank(name, ip);
-		if (!best || rank < best_rank || (rank == best_rank && strcmp(name, best) < 0)) {
+		long score = preference_score(advs, node);
+		unsigned char rank[LB_ELECT_RANK_LEN];
+		if (lb_elect_l2_rank(name, rank_ip, rank) < 0)
+			return -1;
+		int c = best ? memcmp(rank, best_rank, sizeof(rank)) : 0;
+		if (!best || score > best_score ||
+		    (score == best_score && (c < 0 || (c == 0 && strcmp(name, best) < 0)))) {
 			best = name;
-			best_rank = rank;
+			best_score = score;
+			memcpy(best_rank, rank, sizeof(rank));
 		}
 	}
-	if (!best)
-		return 0;
-	if (json_object_set_new(e->owners, ip, json_string(best)) < 0)
-		return -1;
-	if (strcmp(best, e->node))
-		return 0;
+	*owner = best;
+	return 0;
+}
+
+/* The owner answers on the interfaces of the covering advertisements that
+ * find it eligible, or on all when one of them names none. */
+static int announce_l2(struct lb_elect *e, json_t *want, const json_t *svc, const char *ip,
+		       const json_t *advs, const json_t *mynode)
+{
 	size_t i;
 	const json_t *adv;
 	json_t *ifaces = json_array();
 	bool all = false;
-	json_t *mynode = NULL;
-	json_object_foreach(json_object_get(e->objs, "Node"), k, node) {
-		if (!strcmp(name_of(node), e->node))
-			mynode = node;
-	}
+	if (!ifaces)
+		return -1;
 	json_array_foreach(advs, i, adv) {
 		const json_t *spec = json_object_get(adv, "spec");
 		if (!node_eligible(e, svc, mynode, json_object_get(spec, "nodeSelectors")))
@@ -575,8 +677,10 @@ static void add_communities(const struct lb_elect *e, json_t *line, const json_t
 }
 
 /* BGP: every eligible node announces (the router spreads the traffic by
- * ECMP). One line per address; when several BGPAdvertisements cover it, the
- * first by namespace/name that selects this node sets the attributes. */
+ * ECMP). One line per covering BGPAdvertisement that finds this node
+ * eligible, with that advertisement's peers and attributes, as MetalLB
+ * sends each advertisement to its own peers; "advertisement" names it
+ * ("namespace/name"), so a WITHDRAW undoes that one only. */
 static int elect_bgp(struct lb_elect *e, json_t *want, const json_t *svc, const char *ip,
 		     const json_t *advs, const json_t *mynode)
 {
@@ -602,9 +706,13 @@ static int elect_bgp(struct lb_elect *e, json_t *want, const json_t *svc, const 
 									  : "aggregationLength");
 		if (json_is_integer(agg))
 			json_object_set(l, "aggregationLength", (json_t *)agg);
-		char key[600];
-		snprintf(key, sizeof(key), "bgp %s", ip);
-		return add_line(want, key, l);
+		char adv_key[520], key[600];
+		const char *ns = ns_of(adv);
+		snprintf(adv_key, sizeof(adv_key), "%s%s%s", ns, *ns ? "/" : "", name_of(adv));
+		json_object_set_new(l, "advertisement", json_string(adv_key));
+		snprintf(key, sizeof(key), "bgp %s %s", ip, adv_key);
+		if (add_line(want, key, l) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -627,20 +735,38 @@ static int desired(struct lb_elect *e, json_t *want)
 		const char *pool = json_string_value(json_object_get(
 			json_object_get(json_object_get(svc, "metadata"), "annotations"),
 			"metallb.io/ip-allocated-from-pool"));
+		const json_t *ingress = json_object_get(
+			json_object_get(json_object_get(svc, "status"), "loadBalancer"), "ingress");
+		/* MetalLB hashes the Service's first address and announces nothing
+		 * of a Service one of whose addresses does not parse. */
+		char rank_ip[LB_ADDR_STRLEN];
+		bool usable = json_array_size(ingress) > 0;
+		size_t i;
+		const json_t *ing;
+		json_array_foreach(ingress, i, ing) {
+			const char *ip = json_string_value(json_object_get(ing, "ip"));
+			char canon[LB_ADDR_STRLEN];
+			if (!ip || lb_elect_rank_ip(ip, canon) < 0)
+				usable = false;
+			else if (i == 0)
+				memcpy(rank_ip, canon, sizeof(rank_ip));
+		}
+		if (!usable)
+			continue;
 		json_t *l2 = covering(e, "L2Advertisement", svc, pool);
 		json_t *bgp = covering(e, "BGPAdvertisement", svc, pool);
 		int rc = (l2 && bgp) ? 0 : -1;
-		size_t i;
-		const json_t *ing;
-		json_array_foreach(json_object_get(json_object_get(json_object_get(svc, "status"),
-								   "loadBalancer"),
-						   "ingress"),
-				   i, ing) {
+		const char *owner = NULL;
+		if (rc == 0 && json_array_size(l2))
+			rc = l2_owner(e, svc, l2, rank_ip, &owner);
+		json_array_foreach(ingress, i, ing) {
 			const char *ip = json_string_value(json_object_get(ing, "ip"));
-			if (!ip || rc < 0)
-				continue;
-			if (json_array_size(l2))
-				rc = elect_l2(e, want, svc, ip, l2);
+			if (rc < 0)
+				break;
+			if (owner && json_object_set_new(e->owners, ip, json_string(owner)) < 0)
+				rc = -1;
+			if (rc == 0 && owner && !strcmp(owner, e->node))
+				rc = announce_l2(e, want, svc, ip, l2, mynode);
 			if (rc == 0 && json_array_size(bgp))
 				rc = elect_bgp(e, want, svc, ip, bgp, mynode);
 		}
@@ -650,6 +776,86 @@ static int desired(struct lb_elect *e, json_t *want)
 			return -1;
 	}
 	return 0;
+}
+
+/* ---- pass-through for lb-bgp-peer ------------------------------------------- */
+
+static json_t *event_line(const char *type, const json_t *obj)
+{
+	json_t *l = json_object();
+	if (l) {
+		json_object_set_new(l, "type", json_string(type));
+		json_object_set(l, "object", (json_t *)obj);
+	}
+	return l;
+}
+
+/* What lb-bgp-peer should know: every Community (it defines the names
+ * ANNOUNCE lines use) and the BGPPeers whose spec.nodeSelectors select this
+ * node, MetalLB's rule for which speakers open a session with a peer: an
+ * empty list selects every node; otherwise this node must be known and one
+ * selector must match its labels. */
+static int wanted_passthrough(const struct lb_elect *e, json_t *want)
+{
+	const json_t *mylabels = NULL;
+	bool mine_known = false;
+	const char *k;
+	json_t *obj;
+	json_object_foreach(json_object_get(e->objs, "Node"), k, obj) {
+		const char *n = name_of(obj);
+		if (n && !strcmp(n, e->node)) {
+			mylabels = labels_of(obj);
+			mine_known = true;
+		}
+	}
+	char key[700];
+	json_object_foreach(json_object_get(e->objs, "Community"), k, obj) {
+		snprintf(key, sizeof(key), "Community %s", k);
+		if (json_object_set(want, key, obj) < 0)
+			return -1;
+	}
+	json_object_foreach(json_object_get(e->objs, "BGPPeer"), k, obj) {
+		const json_t *sels =
+			json_object_get(json_object_get(obj, "spec"), "nodeSelectors");
+		if (json_array_size(sels) &&
+		    (!mine_known || !any_selector_matches(sels, mylabels)))
+			continue;
+		snprintf(key, sizeof(key), "BGPPeer %s", k);
+		if (json_object_set(want, key, obj) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ADDED for what is new, MODIFIED for what changed; DELETED (of the object
+ * as last passed) only when deleted is set, for what is no longer wanted. */
+static void pass_changes(struct lb_elect *e, const json_t *want, bool deleted,
+			 void (*emit)(void *ctx, json_t *line), void *ctx)
+{
+	const char *k;
+	json_t *obj, *tmp;
+	if (deleted) {
+		json_object_foreach_safe(e->passed, tmp, k, obj) {
+			if (json_object_get(want, k))
+				continue;
+			json_t *l = event_line("DELETED", obj);
+			if (!l)
+				return;
+			emit(ctx, l);
+			json_object_del(e->passed, k);
+		}
+		return;
+	}
+	json_object_foreach((json_t *)want, k, obj) {
+		json_t *old = json_object_get(e->passed, k);
+		if (old && json_equal(old, obj))
+			continue;
+		json_t *l = event_line(old ? "MODIFIED" : "ADDED", obj);
+		if (!l)
+			return;
+		emit(ctx, l);
+		json_object_set(e->passed, k, obj);
+	}
 }
 
 static json_t *withdraw_of(const json_t *announce)
@@ -665,14 +871,20 @@ int lb_elect_update(struct lb_elect *e, void (*emit)(void *ctx, json_t *line), v
 {
 	if (!lb_elect_is_synced(e))
 		return 0;
-	json_t *want = json_object();
+	json_t *want = json_object(), *pass = json_object();
 	json_object_clear(e->owners);
-	if (!want || desired(e, want) < 0) {
+	if (!want || !pass || desired(e, want) < 0 || wanted_passthrough(e, pass) < 0) {
 		json_decref(want);
+		json_decref(pass);
 		return lb_err_set(err, "out of memory");
 	}
+	/* Order for lb-bgp-peer: a peer (and the communities) before any
+	 * ANNOUNCE that may name it; a peer's DELETED after the WITHDRAWs of
+	 * routes it carried, so they are withdrawn, not cut with the session. */
+	pass_changes(e, pass, false, emit, ctx);
 	const char *k;
 	json_t *line, *tmp;
+	json_t *bgp_withdrawn = json_object(); /* ip -> true */
 	json_object_foreach_safe(e->announced, tmp, k, line) {
 		json_t *w = json_object_get(want, k);
 		/* Same key, other attributes: lb-bgp-peer replaces them on a new
@@ -682,16 +894,28 @@ int lb_elect_update(struct lb_elect *e, void (*emit)(void *ctx, json_t *line), v
 		json_t *wd = withdraw_of(line);
 		if (!wd)
 			break;
+		if (!strcmp(json_string_value(json_object_get(line, "via")), "bgp"))
+			json_object_set_new(bgp_withdrawn,
+					    json_string_value(json_object_get(line, "ip")), json_true());
 		emit(ctx, wd);
 		json_object_del(e->announced, k);
 	}
+	pass_changes(e, pass, true, emit, ctx);
+	json_decref(pass);
 	json_object_foreach(want, k, line) {
 		json_t *old = json_object_get(e->announced, k);
-		if (old && json_equal(old, line))
+		/* A reader that keys BGP routes by address alone (lb-bgp-peer
+		 * before "advertisement") dropped the address on a WITHDRAW of one
+		 * of its advertisements: the others are said again. */
+		bool again = !strcmp(json_string_value(json_object_get(line, "via")), "bgp") &&
+			     json_object_get(bgp_withdrawn,
+					     json_string_value(json_object_get(line, "ip")));
+		if (old && json_equal(old, line) && !again)
 			continue;
 		emit(ctx, json_incref(line));
 		json_object_set(e->announced, k, line);
 	}
+	json_decref(bgp_withdrawn);
 	json_decref(want);
 	return 0;
 }

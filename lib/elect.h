@@ -9,7 +9,6 @@
 #define LB_ELECT_H
 
 #include <stdbool.h>
-#include <stdint.h>
 
 #include <jansson.h>
 
@@ -32,22 +31,20 @@ const char *lb_elect_awaiting(const struct lb_elect *e, char *buf, size_t size);
  * "object":{…}}, SYNCED, BOOKMARK, ERROR, LEADER/FOLLOWER, a bare object
  * (ADDED), or an lb-probe UP/DOWN line. Kinds read: Service, Node,
  * EndpointSlice, L2Advertisement, BGPAdvertisement, IPAddressPool,
- * Community; others are ignored. Returns 1 when the line may change the
+ * Community, BGPPeer; others are ignored. Returns 1 when the line may change the
  * election, 0 when it cannot, -1 with err set for a line that cannot be
  * used (the state is then unchanged). */
 int lb_elect_handle(struct lb_elect *e, const json_t *line, struct lb_err *err);
 
 /* Recomputes the desired announcements and calls emit for each change
- * since the last call, WITHDRAWs first: emit gets a new reference to an
- * ANNOUNCE or WITHDRAW line (it must json_decref it). Before SYNCED it emits
- * nothing. Returns -1 when memory runs out. */
+ * since the last call: emit gets a new reference to a line (it must
+ * json_decref it). The order: watch events {"type":"ADDED|MODIFIED",
+ * "object":{…}} passing Community objects and the BGPPeers that select this
+ * node through to lb-bgp-peer; the WITHDRAWs; DELETED events for what no
+ * longer passes; the ANNOUNCEs. Before SYNCED it emits nothing. Returns -1
+ * when memory runs out. */
 int lb_elect_update(struct lb_elect *e, void (*emit)(void *ctx, json_t *line), void *ctx,
 		    struct lb_err *err);
-
-/* The layer 2 rank of node for address ip: eligible nodes are ordered by
- * this value, lowest first, ties by name: FNV-1a 64 over node, '#', ip, then MurmurHash3's
- * fmix64 finalizer. */
-uint64_t lb_elect_l2_rank(const char *node, const char *ip);
 
 /* The node that owns ip over layer 2 as the last lb_elect_update computed
  * it, or NULL. */

@@ -23,7 +23,7 @@ owner=$(grep -l "\"via\":\"l2\"" out.node-a out.node-b | sed "s/^out\.//")
 case $owner in node-a) other=node-b owner_ip=192.0.2.21 ;; *) other=node-a owner_ip=192.0.2.22 ;; esac
 
 test_expect_success 'Local policy: only the node with a ready endpoint announces over BGP' '
-	grep -F "{\"type\":\"ANNOUNCE\",\"ip\":\"203.0.113.10\",\"via\":\"bgp\",\"peers\":[\"router\"],\"communities\":[\"64512:100\"],\"localPref\":100}" out.node-b &&
+	grep -F "{\"type\":\"ANNOUNCE\",\"ip\":\"203.0.113.10\",\"via\":\"bgp\",\"peers\":[\"router\"],\"communities\":[\"64512:100\"],\"localPref\":100,\"advertisement\":\"metallb-system/bgp\"}" out.node-b &&
 	! grep 203.0.113.10 out.node-a
 '
 
@@ -89,6 +89,174 @@ test_expect_success 'a bad line is reported with its number and skipped; exit 2'
 	test_expect_code 2 lb-elect --node $owner <bad >out 2>err &&
 	grep "<stdin>:1:" err &&
 	grep -F "192.0.2.10" out
+'
+
+# --health-listen: port 0 picks a free one, which lb-elect logs with -v.
+health_port() {
+	sed -n "s|.*health endpoint on http://127.0.0.1:\([0-9]*\)/healthz.*|\1|p" "$1"
+}
+
+test_expect_success CURL 'the health endpoint says 503 before SYNCED and 200 after' '
+	mkfifo in.health &&
+	test_bg health sh -c "lb-elect --node $owner -v --health-listen 127.0.0.1:0 <in.health" &&
+	exec 8>in.health &&
+	test_wait_for "test -n \"\$(health_port health.err)\"" 10 &&
+	port=$(health_port health.err) &&
+	test "$(curl -s -o body -w "%{http_code}" http://127.0.0.1:$port/healthz)" = 503 &&
+	grep -v "\"SYNCED\",\"kind\":\"Service\"" "$cluster" >&8 &&
+	test "$(curl -s -o body -w "%{http_code}" http://127.0.0.1:$port/healthz)" = 503 &&
+	echo "{\"type\":\"SYNCED\",\"kind\":\"Service\"}" >&8 &&
+	test_wait_for "grep -q ANNOUNCE health.out" 10 &&
+	test "$(curl -s -o body -w "%{http_code}" http://127.0.0.1:$port/healthz)" = 200 &&
+	echo ok >expect && test_cmp expect body &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" http://127.0.0.1:$port/metrics)" = 404 &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" -X POST http://127.0.0.1:$port/healthz)" = 405 &&
+	test "$(curl -s -o /dev/null -w "%{http_code}" -I http://127.0.0.1:$port/healthz)" = 200 &&
+	exec 8>&-
+'
+
+test_expect_success CURL,PYTHON3 'clients that connect and send nothing block neither lines nor checks' '
+	mkfifo in.idle &&
+	test_bg idle sh -c "lb-elect --node $owner -v --health-listen 127.0.0.1:0 <in.idle" &&
+	exec 8>in.idle &&
+	test_wait_for "test -n \"\$(health_port idle.err)\"" 10 &&
+	port=$(health_port idle.err) &&
+	# More silent clients than lb-elect keeps (16), held for 5 s.
+	test_bg silent "$PYTHON3" -c "
+import socket, sys, time
+s = [socket.create_connection((\"127.0.0.1\", $port)) for _ in range(20)]
+print(\"connected\", flush=True)
+time.sleep(5)
+" &&
+	test_wait_for "grep -q connected silent.out" 10 &&
+	cat "$cluster" >&8 &&
+	test_wait_for "grep -q ANNOUNCE idle.out" 3 &&
+	test "$(curl -s -m 1 -o /dev/null -w "%{http_code}" http://127.0.0.1:$port/healthz)" = 200 &&
+	exec 8>&-
+'
+
+test_expect_success PYTHON3 'a client that stays silent is closed after a second' '
+	mkfifo in.slow &&
+	test_bg slow sh -c "lb-elect --node $other -v --health-listen 127.0.0.1:0 <in.slow" &&
+	exec 8>in.slow &&
+	test_wait_for "test -n \"\$(health_port slow.err)\"" 10 &&
+	port=$(health_port slow.err) &&
+	"$PYTHON3" -c "
+import socket, time
+s = socket.create_connection((\"127.0.0.1\", $port))
+s.settimeout(5)
+t = time.monotonic()
+assert s.recv(100) == b\"\"
+print(round(time.monotonic() - t, 1))
+" >closed &&
+	exec 8>&- &&
+	awk "{ exit !(\$1 >= 0.8 && \$1 <= 3) }" closed
+'
+
+test_expect_success 'a FIFO --input of lb-probe lines moves the L2 owner; its writer may come and go' '
+	down="{\"type\":\"DOWN\",\"target\":\"http://$owner_ip:7473/healthz\",\"state\":\"DOWN\",\"reason\":\"timeout\"}" &&
+	up="{\"type\":\"UP\",\"target\":\"http://$owner_ip:7473/healthz\",\"state\":\"UP\"}" &&
+	mkfifo in.watch probes &&
+	test_bg fifo sh -c "lb-elect --node $other --text --input probes <in.watch" &&
+	exec 8>in.watch &&
+	cat "$cluster" >&8 &&
+	# Half a DOWN line from one writer, which then goes away...
+	printf "%s" "${down%????????????????????}" >probes &&
+	# ...while lines go on arriving on standard input.
+	echo "{\"type\":\"BOOKMARK\",\"object\":{}}" >&8 &&
+	printf "%s\n" "${down#${down%????????????????????}}" >probes &&
+	test_wait_for "grep -q \"^ANNOUNCE 192.0.2.10\" fifo.out" 10 &&
+	echo "$up" >probes &&
+	test_wait_for "grep -q \"^WITHDRAW 192.0.2.10\" fifo.out" 10 &&
+	exec 8>&- &&
+	test_wait_for "! kill -0 $(test_bg_pid fifo) 2>/dev/null" 10 &&
+	grep -v 203.0.113.10 fifo.out >l2.out &&
+	cat >expect <<-\EOF &&
+	ANNOUNCE 192.0.2.10 via=l2 interface=eth0
+	WITHDRAW 192.0.2.10 via=l2 interface=eth0
+	EOF
+	test_cmp expect l2.out &&
+	! grep -i "error\|bad" fifo.err
+'
+
+test_expect_success 'a regular --input file is read to its end; a missing one is an error' '
+	echo "$down" >downs &&
+	lb-elect --node $other --text --input downs <"$cluster" >reg.out &&
+	grep "^ANNOUNCE 192.0.2.10" reg.out &&
+	test_expect_code 3 lb-elect --node $other --input nonexistent <"$cluster" 2>err &&
+	grep nonexistent err
+'
+
+test_expect_success 'BGPPeers selecting this node pass through before the ANNOUNCE naming them' '
+	peer="{\"apiVersion\":\"metallb.io/v1beta2\",\"kind\":\"BGPPeer\",\"metadata\":{\"namespace\":\"metallb-system\",\"name\":\"router\"},\"spec\":{\"myASN\":64512,\"peerASN\":64513,\"peerAddress\":\"192.0.2.1\",\"nodeSelectors\":[{\"matchLabels\":{\"zone\":\"b\"}}]}}" &&
+	other_peer="{\"apiVersion\":\"metallb.io/v1beta2\",\"kind\":\"BGPPeer\",\"metadata\":{\"namespace\":\"metallb-system\",\"name\":\"far\"},\"spec\":{\"myASN\":64512,\"peerASN\":64513,\"peerAddress\":\"192.0.2.2\",\"nodeSelectors\":[{\"matchLabels\":{\"zone\":\"z\"}}]}}" &&
+	{ echo "{\"type\":\"ADDED\",\"object\":$peer}"; echo "{\"type\":\"ADDED\",\"object\":$other_peer}"; cat "$cluster"; } >peers.in &&
+	lb-elect --node node-b <peers.in >peers.out &&
+	head -n 1 peers.out >first &&
+	echo "{\"type\":\"ADDED\",\"object\":$peer}" >expect &&
+	test_cmp expect first &&
+	grep -n "\"via\":\"bgp\",\"peers\":\[\"router\"\]" peers.out &&
+	! grep far peers.out &&
+	lb-elect --node node-a <peers.in >peers.a &&
+	! grep BGPPeer peers.a
+'
+
+test_expect_success 'a peer that stops selecting the node: WITHDRAW, then DELETED' '
+	mkfifo in.peers &&
+	sed "s/\"name\":\"bgp\"},\"spec\":{/&\"nodeSelectors\":[{\"matchLabels\":{\"zone\":\"b\"}}],/" peers.in >peers2.in &&
+	grep -q "nodeSelectors\":\[{\"matchLabels\":{\"zone\":\"b\"}}\],\"ipAddressPools" peers2.in &&
+	test_bg peers sh -c "lb-elect --node node-b <in.peers" &&
+	exec 8>in.peers &&
+	cat peers2.in >&8 &&
+	test_wait_for "grep -q ANNOUNCE peers.out" 10 &&
+	echo "{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"Node\",\"metadata\":{\"name\":\"node-b\",\"labels\":{\"zone\":\"z\"}},\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}],\"addresses\":[{\"type\":\"InternalIP\",\"address\":\"192.0.2.22\"}]}}}" >&8 &&
+	exec 8>&- &&
+	test_wait_for "! kill -0 $(test_bg_pid peers) 2>/dev/null" 10 &&
+	grep -v 192.0.2.10 peers.out |
+	sed "s/\"object\":{\"apiVersion\":\"metallb.io\/v1beta2\",\"kind\":\"\([A-Za-z]*\)\",\"metadata\":{\"namespace\":\"metallb-system\",\"name\":\"\([a-z]*\)\".*/\1 \2/; s/\"ip\":\"\([0-9.]*\)\".*/\1/; s/^{\"type\":\"\([A-Z]*\)\",/\1 /" >got &&
+	cat >expect <<-\EOF &&
+	ADDED BGPPeer router
+	ANNOUNCE 203.0.113.10
+	ADDED BGPPeer far
+	WITHDRAW 203.0.113.10
+	DELETED BGPPeer router
+	EOF
+	test_cmp expect got
+'
+
+test_expect_success CURL 'speakers watch each other: lb-probe on the owner'"'"'s health endpoint, through a FIFO' '
+	sed "s/\"address\":\"$owner_ip\"/\"address\":\"127.0.0.1\"/" "$cluster" >lo.cluster &&
+	grep -q 127.0.0.1 lo.cluster &&
+	mkfifo in.a in.b watch &&
+	test_bg spa sh -c "lb-elect --node $owner -v --health-listen 127.0.0.1:0 <in.a" &&
+	exec 8>in.a &&
+	cat lo.cluster >&8 &&
+	test_wait_for "grep -q ANNOUNCE spa.out" 10 &&
+	test_wait_for "test -n \"\$(health_port spa.err)\"" 10 &&
+	port=$(health_port spa.err) &&
+	test_bg spb sh -c "lb-elect --node $other --text --input watch <in.b" &&
+	exec 9>in.b &&
+	cat lo.cluster >&9 &&
+	test_bg watcher sh -c "lb-probe --no-stdin --interval 100ms -t 100ms --fall 2 --rise 1 http://127.0.0.1:$port/healthz | tee watch.log >watch" &&
+	test_wait_for "grep -q UP watch.log" 10 &&
+	sleep 0.3 &&
+	! grep "192.0.2.10" spb.out &&
+	test_bg_kill spa &&
+	test_wait_for "grep -q \"^ANNOUNCE 192.0.2.10\" spb.out" 10 &&
+	grep DOWN watch.log &&
+	exec 8>&- 9>&-
+'
+
+test_expect_success '--health-listen: a malformed spec is a usage error, a port in use exit 3' '
+	test_expect_code 2 lb-elect --node a --health-listen 2001:db8::1:80 </dev/null 2>err &&
+	grep "brackets" err &&
+	mkfifo in.busy &&
+	test_bg busy sh -c "lb-elect --node a -v --health-listen 127.0.0.1:0 <in.busy" &&
+	exec 8>in.busy &&
+	test_wait_for "test -n \"\$(health_port busy.err)\"" 10 &&
+	test_expect_code 3 lb-elect --node a --health-listen 127.0.0.1:$(health_port busy.err) </dev/null 2>err &&
+	grep -i "in use" err &&
+	exec 8>&-
 '
 
 test_expect_success '--node is required' '

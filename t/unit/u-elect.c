@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "elect.h"
+#include "elect_rank.h"
 #include "tap.h"
 
 #define NODES 3
@@ -25,6 +26,15 @@ static void collect(void *ctx, json_t *line)
 	struct view *v = ctx;
 	const char *iface = json_string_value(json_object_get(line, "interface"));
 	size_t len = strlen(v->out);
+	const json_t *obj = json_object_get(line, "object");
+	if (obj) {
+		snprintf(v->out + len, sizeof(v->out) - len, "%s %s %s;",
+			 json_string_value(json_object_get(line, "type")),
+			 json_string_value(json_object_get(obj, "kind")),
+			 json_string_value(json_object_get(json_object_get(obj, "metadata"), "name")));
+		json_decref(line);
+		return;
+	}
 	snprintf(v->out + len, sizeof(v->out) - len, "%s %s %s%s%s;",
 		 json_string_value(json_object_get(line, "type")),
 		 json_string_value(json_object_get(line, "ip")),
@@ -142,6 +152,21 @@ static int owner_index(struct world *w, const char *ip)
 	return -1;
 }
 
+/* Whether a ranks before b for ip (lower SHA-256). */
+static int rank_less(const char *a, const char *b, const char *ip)
+{
+	unsigned char ra[LB_ELECT_RANK_LEN], rb[LB_ELECT_RANK_LEN];
+	lb_elect_l2_rank(a, ip, ra);
+	lb_elect_l2_rank(b, ip, rb);
+	return memcmp(ra, rb, sizeof(ra)) < 0;
+}
+
+static void hex(const unsigned char *d, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", d[i]);
+}
+
 static void test_l2_one_owner_and_agreement(struct tap *t)
 {
 	struct world w;
@@ -161,14 +186,26 @@ static void test_l2_one_owner_and_agreement(struct tap *t)
 	/* The owner is the eligible node of lowest rank. */
 	int best = 0;
 	for (int i = 1; i < NODES; i++) {
-		if (lb_elect_l2_rank(names[i], "192.0.2.10") < lb_elect_l2_rank(names[best], "192.0.2.10"))
+		if (rank_less(names[i], names[best], "192.0.2.10"))
 			best = i;
 	}
-	tap_is_int(t, o, best, "the owner has the lowest FNV-1a rank");
-	tap_ok(t, lb_elect_l2_rank("node-a", "192.0.2.10") != lb_elect_l2_rank("node-a", "192.0.2.11"),
-	       "the rank depends on the address");
-	tap_ok(t, lb_elect_l2_rank("node-a", "192.0.2.10") == 0xf3643cea4a74cfb6ull,
-	       "the rank is FNV-1a 64 + fmix64 of \"node-a#192.0.2.10\", the same on every host");
+	tap_is_int(t, o, best, "the owner has the lowest SHA-256 rank");
+	tap_is_str(t, names[o], "node-c", "which is node-c's (39f2... < 6e9f... < d4b8...)");
+	unsigned char r[LB_ELECT_RANK_LEN];
+	char text[2 * LB_ELECT_RANK_LEN + 1];
+	lb_elect_l2_rank("node-a", "192.0.2.10", r);
+	hex(r, sizeof(r), text);
+	/* Computed apart: printf '%s' 'node-a#192.0.2.10' | sha256sum */
+	tap_is_str(t, text, "d4b84135501a6622f43f01422f65d768d1a4637914be8add4e31f107336b8068",
+		   "the rank is SHA-256 of \"node-a#192.0.2.10\", as MetalLB's speaker hashes it");
+	char canon[LB_ADDR_STRLEN];
+	tap_ok(t, lb_elect_rank_ip("2001:DB8:0:0:0:0:0:10", canon) == 0, "IPv6 parses");
+	tap_is_str(t, canon, "2001:db8::10", "hashed as Go writes it (RFC 5952)");
+	lb_elect_rank_ip("2001:db8:0:1:0:0:0:1", canon);
+	tap_is_str(t, canon, "2001:db8:0:1::1", "a lone zero field is not compressed");
+	lb_elect_rank_ip("::ffff:192.0.2.10", canon);
+	tap_is_str(t, canon, "192.0.2.10", "IPv4-mapped as IPv4, as Go's To4 does");
+	tap_ok(t, lb_elect_rank_ip("192.0.2.10/32", canon) < 0, "not an address");
 
 	/* Spread: over many addresses, every node owns some. */
 	int owned[NODES] = {0};
@@ -255,9 +292,7 @@ static void test_local_policy(struct tap *t)
 		 "{\"ready\":true}},{\"nodeName\":\"node-b\",\"conditions\":{\"ready\":false}},"
 		 "{\"nodeName\":\"node-a\"}]}}");
 	tap_is_str(t, lb_elect_l2_owner(w.v[1].e, "192.0.2.10"),
-		   lb_elect_l2_rank("node-a", "192.0.2.10") < lb_elect_l2_rank("node-c", "192.0.2.10")
-			   ? "node-a"
-			   : "node-c",
+		   rank_less("node-a", "node-c", "192.0.2.10") ? "node-a" : "node-c",
 		   "the owner is one of the nodes with a ready endpoint (ready absent = ready)");
 	tap_ok(t, strstr(w.v[2].e ? w.v[2].out : "", "ANNOUNCE 192.0.2.10 bgp") != NULL,
 	       "node-c (ready endpoint) announces over bgp");
@@ -323,14 +358,17 @@ static void test_bgp(struct tap *t)
 	}
 	struct lb_err err;
 	lb_elect_update(e, keep, lines, &err);
-	char *got = json_dumps(json_array_get(lines, 0), JSON_COMPACT);
+	tap_is_str(t, json_string_value(json_object_get(json_array_get(lines, 0), "type")), "ADDED",
+		   "the Community passes through first");
+	char *got = json_dumps(json_array_get(lines, 1), JSON_COMPACT);
 	tap_is_str(t, got,
 		   "{\"type\":\"ANNOUNCE\",\"ip\":\"2001:db8::10\",\"via\":\"bgp\",\"peers\":"
 		   "[\"r1\"],\"communities\":[\"64512:7\"],\"largeCommunities\":[\"64512:1:2\"],"
-		   "\"localPref\":150,\"aggregationLength\":64}",
-		   "bgp line: peers, named community resolved, large split out, v6 aggregation");
+		   "\"localPref\":150,\"aggregationLength\":64,\"advertisement\":\"b\"}",
+		   "bgp line: peers, named community resolved, large split out, v6 aggregation, "
+		   "the advertisement last");
 	free(got);
-	tap_is_int(t, json_array_size(lines), 1, "one line for one address");
+	tap_is_int(t, json_array_size(lines), 2, "one line for one address");
 	lb_elect_free(e);
 	json_decref(lines);
 	world_free(&w);
@@ -409,6 +447,313 @@ static void test_sync_and_errors(struct tap *t)
 	world_free(&w);
 }
 
+static void peer(struct world *w, const char *type, const char *name, const char *sels)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 "{\"type\":\"%s\",\"object\":{\"kind\":\"BGPPeer\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"%s\"},\"spec\":{\"myASN\":64512,"
+		 "\"peerASN\":64513,\"peerAddress\":\"192.0.2.1\"%s%s}}}",
+		 type, name, sels ? ",\"nodeSelectors\":" : "", sels ? sels : "");
+	feed(w, buf);
+}
+
+/* BGPPeers pass through to the nodes they select, before the ANNOUNCEs
+ * that may name them and after the WITHDRAWs of the routes they carried
+ * (Contract B of lbkit's speaker pipeline). */
+static void test_passthrough(struct tap *t)
+{
+	struct world w;
+	world_init(&w, 1);
+	const char *zone_a = "[{\"matchLabels\":{\"zone\":\"a\"}}]";
+	peer(&w, "ADDED", "r1", NULL);
+	tap_is_str(t, w.v[0].out, "", "nothing passes before SYNCED");
+	all_nodes(&w);
+	feed(&w, "{\"type\":\"SYNCED\",\"kind\":\"Node\"}");
+	tap_is_str(t, w.v[2].out, "ADDED BGPPeer r1;", "a peer without nodeSelectors: every node");
+	peer(&w, "ADDED", "ra", zone_a);
+	tap_is_str(t, w.v[0].out, "ADDED BGPPeer ra;", "a peer selecting zone a: node-a");
+	tap_is_str(t, w.v[1].out, "", "not node-b");
+	char adv[512];
+	snprintf(adv, sizeof(adv),
+		 "{\"type\":\"ADDED\",\"object\":{\"kind\":\"BGPAdvertisement\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"b\"},\"spec\":{\"peers\":[\"ra\"],"
+		 "\"nodeSelectors\":%s}}}",
+		 zone_a);
+	feed(&w, adv);
+	service(&w, "web", "192.0.2.10", "Cluster", NULL);
+	tap_is_str(t, w.v[0].out, "ANNOUNCE 192.0.2.10 bgp;", "node-a announces to ra");
+
+	/* node-a leaves zone a: withdraw first, then the peer goes. */
+	node(&w, "node-a", "True", "False", "{\"zone\":\"x\"}");
+	tap_is_str(t, w.v[0].out, "WITHDRAW 192.0.2.10 bgp;DELETED BGPPeer ra;",
+		   "a peer that stops selecting the node: DELETED, after the WITHDRAW");
+	peer(&w, "MODIFIED", "ra", "[{\"matchLabels\":{\"zone\":\"x\"}}]");
+	tap_is_str(t, w.v[0].out, "ADDED BGPPeer ra;", "selecting it again: ADDED");
+	peer(&w, "MODIFIED", "ra", "[{\"matchLabels\":{\"zone\":\"x\"}},{\"matchLabels\":{}}]");
+	tap_is_str(t, w.v[0].out, "MODIFIED BGPPeer ra;", "changed and still selecting: MODIFIED");
+	node(&w, "node-a", "False", "False", "{\"zone\":\"x\"}");
+	tap_is_str(t, w.v[0].out, "", "a NotReady node keeps its sessions");
+	node(&w, "node-a", "True", "False", "{\"zone\":\"x\"}");
+	peer(&w, "DELETED", "ra", NULL);
+	tap_is_str(t, w.v[0].out, "DELETED BGPPeer ra;", "a deleted peer: DELETED");
+	peer(&w, "ADDED", "ra", zone_a);
+	peer(&w, "ADDED", "rb", "[{\"matchLabels\":{\"zone\":\"b\"}}]");
+	tap_is_str(t, w.v[0].out, "", "peers that select other nodes pass nothing");
+	world_free(&w);
+
+	/* Order within one round: the peer before the ANNOUNCE naming it. */
+	world_init(&w, 0);
+	feed(&w, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"BGPAdvertisement\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"b\"},\"spec\":{\"peers\":[\"r1\"]}}}");
+	struct lb_elect *e = w.v[0].e;
+	json_t *lines = json_array();
+	const char *evs[] = {
+		"{\"kind\":\"Node\",\"metadata\":{\"name\":\"node-a\"},\"status\":"
+		"{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}",
+		"{\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},\"spec\":{\"type\":"
+		"\"LoadBalancer\"},\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":"
+		"\"192.0.2.10\"}]}}}",
+		"{\"kind\":\"BGPPeer\",\"metadata\":{\"name\":\"r1\"},\"spec\":{}}",
+	};
+	struct lb_err err;
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		json_t *l = json_loads(evs[i], 0, NULL);
+		lb_elect_handle(e, l, &err);
+		json_decref(l);
+	}
+	lb_elect_update(e, keep, lines, &err);
+	char *got = json_dumps(json_array_get(lines, 0), JSON_COMPACT);
+	tap_is_str(t, got,
+		   "{\"type\":\"ADDED\",\"object\":{\"kind\":\"BGPPeer\",\"metadata\":"
+		   "{\"name\":\"r1\"},\"spec\":{}}}",
+		   "the peer comes first, as a watch event of the object");
+	free(got);
+	tap_is_str(t, json_string_value(json_object_get(json_array_get(lines, 1), "type")),
+		   "ANNOUNCE", "then the ANNOUNCE that names it");
+	json_decref(lines);
+	world_free(&w);
+}
+
+static void named_l2adv(struct world *w, const char *name, const char *spec)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 "{\"type\":\"ADDED\",\"object\":{\"kind\":\"L2Advertisement\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"%s\"},\"spec\":%s}}",
+		 name, spec);
+	feed(w, buf);
+}
+
+static const char *owner_of(struct world *w, const char *ip)
+{
+	const char *o = lb_elect_l2_owner(w->v[0].e, ip);
+	return o ? o : "";
+}
+
+/* MetalLB's layer 2 order: preference score first, then SHA-256 of the
+ * node and the Service's first address. By hash alone, for 192.0.2.10,
+ * node-c < node-b < node-a. */
+static void test_metallb_order(struct tap *t)
+{
+	struct world w;
+	world_init(&w, 0);
+	all_nodes(&w);
+	l2adv(&w, "{}");
+	feed(&w, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"Service\",\"metadata\":{\"namespace\":"
+		 "\"default\",\"name\":\"dual\"},\"spec\":{\"type\":\"LoadBalancer\"},\"status\":"
+		 "{\"loadBalancer\":{\"ingress\":[{\"ip\":\"192.0.2.10\"},{\"ip\":\"2001:db8::10\"}]}}}}");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-c", "dual stack: the IPv4 address by hash");
+	tap_is_str(t, owner_of(&w, "2001:db8::10"), "node-c",
+		   "the IPv6 address follows the Service's first address, not its own hash");
+	tap_ok(t, strstr(w.v[2].out, "ANNOUNCE 192.0.2.10 l2") &&
+			  strstr(w.v[2].out, "ANNOUNCE 2001:db8::10 l2"),
+	       "node-c announces both");
+	feed(&w, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"Service\",\"metadata\":{\"namespace\":"
+		 "\"default\",\"name\":\"bad\"},\"spec\":{\"type\":\"LoadBalancer\"},\"status\":"
+		 "{\"loadBalancer\":{\"ingress\":[{\"ip\":\"192.0.2.11\"},{\"hostname\":\"lb.example\"}]}}}}");
+	tap_is_str(t, owner_of(&w, "192.0.2.11"), "",
+		   "a Service with an ingress that is not an address: nothing announced");
+
+	/* node-a, last by hash, preferred. */
+	l2adv(&w, "{\"preferredNodeSelectors\":[{\"weight\":50,\"preference\":"
+		  "{\"matchLabels\":{\"zone\":\"a\"}}}]}");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-a", "the preferred node wins over the hash");
+	tap_is_str(t, w.v[0].out, "ANNOUNCE 192.0.2.10 l2;ANNOUNCE 2001:db8::10 l2;",
+		   "node-a takes both addresses");
+	tap_is_str(t, w.v[2].out, "WITHDRAW 192.0.2.10 l2;WITHDRAW 2001:db8::10 l2;",
+		   "node-c lets them go in the same round");
+	l2adv(&w, "{\"preferredNodeSelectors\":[{\"weight\":50,\"preference\":"
+		  "{\"matchLabels\":{\"zone\":\"a\"}}},{\"weight\":60,\"preference\":"
+		  "{\"matchLabels\":{\"zone\":\"b\"}}}]}");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-b", "the heavier preference wins");
+	l2adv(&w, "{\"preferredNodeSelectors\":[{\"weight\":30,\"preference\":"
+		  "{\"matchLabels\":{\"zone\":\"a\"}}},{\"weight\":60,\"preference\":"
+		  "{\"matchLabels\":{\"zone\":\"b\"}}},{\"weight\":40,\"preference\":"
+		  "{\"matchExpressions\":[{\"key\":\"zone\",\"operator\":\"In\",\"values\":[\"a\"]}]}}]}");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-a", "weights add up: 30 + 40 > 60");
+	l2adv(&w, "{\"preferredNodeSelectors\":[{\"weight\":0,\"preference\":"
+		  "{\"matchLabels\":{\"zone\":\"a\"}}},{\"weight\":101,\"preference\":"
+		  "{\"matchLabels\":{\"zone\":\"b\"}}},{\"weight\":\"9\"}]}");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-c",
+		   "weights out of 1..100 or not integers count for nothing");
+	l2adv(&w, "{\"preferredNodeSelectors\":[{\"weight\":10}]}");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-c",
+		   "an absent preference matches every node: the hash decides");
+
+	/* A preference counts only under an advertisement that selects the node. */
+	l2adv(&w, "{\"nodeSelectors\":[{\"matchLabels\":{\"zone\":\"c\"}}],"
+		  "\"preferredNodeSelectors\":[{\"weight\":100,\"preference\":"
+		  "{\"matchLabels\":{\"zone\":\"a\"}}}]}");
+	named_l2adv(&w, "l2-all", "{}");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-c",
+		   "a preference for zone a under an advertisement for zone c lifts nobody");
+	named_l2adv(&w, "l2-all", "{\"preferredNodeSelectors\":[{\"weight\":1,\"preference\":"
+			"{\"matchLabels\":{\"zone\":\"b\"}}}]}");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-b",
+		   "one under an advertisement that selects node-b lifts it");
+
+	/* The preferred node fails: the hash order among the others. */
+	feed(&w, "{\"type\":\"DOWN\",\"target\":\"tcp://192.0.2.22:7472\"}");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-c", "preferred node DOWN: the hash again");
+	feed(&w, "{\"type\":\"UP\",\"target\":\"tcp://192.0.2.22:7472\"}");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-b", "back UP: preferred again");
+	world_free(&w);
+}
+
+static void probe(struct world *w, const char *type, const char *target)
+{
+	char buf[512];
+	snprintf(buf, sizeof(buf), "{\"type\":\"%s\",\"target\":\"%s\"}", type, target);
+	feed(w, buf);
+}
+
+/* A DOWN target on a node's address takes the node out; one on a backend
+ * (an endpoint address and a port of its slice) does not, even when the
+ * backend is on the host network and shares the node's address. */
+static void test_backend_probes(struct tap *t)
+{
+	struct world w;
+	world_init(&w, 0);
+	all_nodes(&w);
+	l2adv(&w, "{}");
+	service(&w, "web", "192.0.2.10", "Cluster", NULL);
+	feed(&w, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"EndpointSlice\",\"metadata\":"
+		 "{\"namespace\":\"default\",\"name\":\"web-1\",\"labels\":{\"kubernetes.io/"
+		 "service-name\":\"web\"}},\"ports\":[{\"port\":8080}],\"endpoints\":["
+		 "{\"addresses\":[\"192.0.2.23\"],\"nodeName\":\"node-c\"},"
+		 "{\"addresses\":[\"198.51.100.7\"],\"nodeName\":\"node-c\"}]}}");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-c", "node-c owns it");
+	probe(&w, "DOWN", "tcp://192.0.2.23:8080");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-c",
+		   "a host-network backend DOWN on its slice's port: the node stays");
+	probe(&w, "DOWN", "http://198.51.100.7:8080/healthz");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-c", "a pod backend DOWN: the node stays");
+	probe(&w, "DOWN", "http://192.0.2.23:7473/healthz");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-b",
+		   "the speaker's health endpoint DOWN: the node is out");
+	tap_ok(t, strstr(w.v[1].out, "ANNOUNCE 192.0.2.10 l2") != NULL, "node-b takes over");
+	probe(&w, "REMOVED", "http://192.0.2.23:7473/healthz");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-c",
+		   "REMOVED: a target no longer probed no longer counts");
+	probe(&w, "DOWN", "icmp://192.0.2.23");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-b", "no port: a probe of the node");
+	probe(&w, "UP", "icmp://192.0.2.23");
+	probe(&w, "DOWN", "http://192.0.2.23/");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-b",
+		   "http without a port is port 80, not a slice port: the node");
+	probe(&w, "REMOVED", "http://192.0.2.23/");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-c", "back");
+	probe(&w, "DOWN", "node-c");
+	tap_is_str(t, owner_of(&w, "192.0.2.10"), "node-b", "a bare node name");
+	struct lb_err err;
+	json_t *l = json_loads("{\"type\":\"REMOVED\"}", 0, NULL);
+	tap_is_int(t, lb_elect_handle(w.v[0].e, l, &err), -1, "REMOVED without target: error");
+	json_decref(l);
+	l = json_loads("{\"type\":\"CHECK\",\"target\":\"node-c\",\"state\":\"UP\"}", 0, NULL);
+	tap_is_int(t, lb_elect_handle(w.v[0].e, l, &err), 0, "CHECK lines change nothing");
+	json_decref(l);
+	world_free(&w);
+}
+
+static void bgpadv(struct world *w, const char *type, const char *name, const char *spec)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 "{\"type\":\"%s\",\"object\":{\"kind\":\"BGPAdvertisement\",\"metadata\":"
+		 "{\"namespace\":\"metallb-system\",\"name\":\"%s\"},\"spec\":%s}}",
+		 type, name, spec);
+	feed(w, buf);
+}
+
+/* Lines of node-a for via bgp, as "TYPE advertisement peers;". */
+static void bgp_lines(void *ctx, json_t *line)
+{
+	char *out = ctx;
+	size_t len = strlen(out);
+	char *peers = json_dumps(json_object_get(line, "peers"), JSON_COMPACT | JSON_ENCODE_ANY);
+	snprintf(out + len, 1024 - len, "%s %s %s;", json_string_value(json_object_get(line, "type")),
+		 json_string_value(json_object_get(line, "advertisement")), peers ? peers : "-");
+	free(peers);
+	json_decref(line);
+}
+
+/* Several BGPAdvertisements cover one address: one line each, keyed by the
+ * advertisement, so each goes to its own peers with its own attributes. */
+static void test_bgp_per_advertisement(struct tap *t)
+{
+	struct world w;
+	world_init(&w, 0);
+	all_nodes(&w);
+	bgpadv(&w, "ADDED", "to-r1", "{\"peers\":[\"r1\"],\"communities\":[\"64512:1\"]}");
+	bgpadv(&w, "ADDED", "to-r2", "{\"peers\":[\"r2\"],\"aggregationLength\":24}");
+	service(&w, "web", "192.0.2.10", "Cluster", NULL);
+	tap_is_str(t, w.v[0].out, "ANNOUNCE 192.0.2.10 bgp;ANNOUNCE 192.0.2.10 bgp;",
+		   "two advertisements: two lines");
+
+	struct lb_elect *e = lb_elect_new("node-a");
+	char out[1024] = "";
+	const char *evs[] = {
+		"{\"kind\":\"Node\",\"metadata\":{\"name\":\"node-a\"},\"status\":"
+		"{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}",
+		"{\"kind\":\"BGPAdvertisement\",\"metadata\":{\"namespace\":\"m\",\"name\":"
+		"\"to-r1\"},\"spec\":{\"peers\":[\"r1\"]}}",
+		"{\"kind\":\"BGPAdvertisement\",\"metadata\":{\"namespace\":\"m\",\"name\":"
+		"\"to-r2\"},\"spec\":{\"peers\":[\"r2\"]}}",
+		"{\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},\"spec\":{\"type\":"
+		"\"LoadBalancer\"},\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":"
+		"\"192.0.2.10\"}]}}}",
+	};
+	struct lb_err err;
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
+		json_t *l = json_loads(evs[i], 0, NULL);
+		lb_elect_handle(e, l, &err);
+		json_decref(l);
+	}
+	lb_elect_update(e, bgp_lines, out, &err);
+	tap_is_str(t, out, "ANNOUNCE m/to-r1 [\"r1\"];ANNOUNCE m/to-r2 [\"r2\"];",
+		   "each with its advertisement's peers, keyed namespace/name");
+	out[0] = '\0';
+	json_t *l = json_loads("{\"type\":\"DELETED\",\"object\":{\"kind\":\"BGPAdvertisement\","
+			       "\"metadata\":{\"namespace\":\"m\",\"name\":\"to-r1\"}}}", 0, NULL);
+	lb_elect_handle(e, l, &err);
+	json_decref(l);
+	lb_elect_update(e, bgp_lines, out, &err);
+	tap_is_str(t, out, "WITHDRAW m/to-r1 [\"r1\"];ANNOUNCE m/to-r2 [\"r2\"];",
+		   "one deleted: its WITHDRAW, and the other said again for readers keyed by address");
+	out[0] = '\0';
+	l = json_loads("{\"type\":\"MODIFIED\",\"object\":{\"kind\":\"BGPAdvertisement\","
+		       "\"metadata\":{\"namespace\":\"m\",\"name\":\"to-r2\"},\"spec\":"
+		       "{\"peers\":[\"r2\",\"r3\"]}}}", 0, NULL);
+	lb_elect_handle(e, l, &err);
+	json_decref(l);
+	lb_elect_update(e, bgp_lines, out, &err);
+	tap_is_str(t, out, "ANNOUNCE m/to-r2 [\"r2\",\"r3\"];",
+		   "changed attributes: a new ANNOUNCE of the same key, no WITHDRAW");
+	lb_elect_free(e);
+	world_free(&w);
+}
+
 int main(void)
 {
 	struct tap t = {0, 0};
@@ -421,5 +766,9 @@ int main(void)
 	test_bgp(&t);
 	test_selectors(&t);
 	test_sync_and_errors(&t);
+	test_passthrough(&t);
+	test_metallb_order(&t);
+	test_backend_probes(&t);
+	test_bgp_per_advertisement(&t);
 	return tap_done(&t);
 }
