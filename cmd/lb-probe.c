@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,6 +21,8 @@
 #include "ndjson.h"
 #include "probe.h"
 #include "probe_metrics.h"
+#include "probe_nodes.h"
+#include "privs.h"
 #include "probe_slices.h"
 #include "sig.h"
 
@@ -31,6 +34,7 @@ struct opts {
 	char *expect_status, *body, *host_header, *method, *ca_file, *cert, *key;
 	char *metrics;
 	char *endpoint_target;
+	char *node_target;
 	char **files;
 	size_t nfiles;
 };
@@ -44,6 +48,9 @@ struct run {
 	int output_failed;
 	int metrics_dirty;
 	json_t *slices; /* "ns/name" -> the targets that slice gave */
+	json_t *nodes;  /* node name -> the target it gave */
+	json_t *owners; /* target -> how many slices and nodes give it */
+	int warned_slice, warned_node;
 	json_t *from_files; /* targets the --targets files gave, for SIGHUP */
 	json_t *loading;    /* while reading those files: where to note targets */
 	int64_t metrics_written_ms;
@@ -225,20 +232,44 @@ static void remove_target(struct run *r, const char *target)
 	r->metrics_dirty = 1;
 }
 
+/* A target may come from several watched objects (two slices listing the
+ * same endpoint, a node and a backend on one address): it is checked once
+ * and stays until the last object that gives it lets it go. */
+static void own_target(struct run *r, const char *target, const char *where)
+{
+	json_t *n = json_object_get(r->owners, target);
+	if (n) {
+		json_integer_set(n, json_integer_value(n) + 1);
+		return;
+	}
+	json_object_set_new(r->owners, target, json_integer(1));
+	add_text(r, target, where);
+}
+
+static void release_target(struct run *r, const char *target)
+{
+	json_t *n = json_object_get(r->owners, target);
+	if (!n)
+		return;
+	if (json_integer_value(n) > 1) {
+		json_integer_set(n, json_integer_value(n) - 1);
+		return;
+	}
+	remove_target(r, target);
+	json_object_del(r->owners, target);
+}
+
 /* lb-watch EndpointSlice events: each slice's endpoints become targets by
  * --endpoint-target; a change adds and removes the difference. */
-static int watch_event(struct run *r, const char *type, const json_t *obj, const char *where)
+static int slice_event(struct run *r, const char *type, const json_t *slice, const char *where)
 {
-	const json_t *slice = json_object_get(obj, "object");
-	const char *kind = json_string_value(json_object_get(slice, "kind"));
 	struct lb_err err;
 	char key[600];
-	if (!strcmp(type, "SYNCED") || !strcmp(type, "BOOKMARK") || !kind ||
-	    strcmp(kind, "EndpointSlice"))
-		return 0;
 	if (!r->o.endpoint_target) {
-		lb_errorx(&r->cli.log, "%san EndpointSlice event, but no --endpoint-target", where);
-		return LB_EXIT_USAGE;
+		if (!r->warned_slice++)
+			lb_errorx(&r->cli.log, "%san EndpointSlice event, but no --endpoint-target: "
+				  "EndpointSlice events are ignored", where);
+		return 0;
 	}
 	if (lb_probe_slice_key(slice, key, sizeof(key), &err) < 0) {
 		lb_errorx(&r->cli.log, "%s%s", where, err.msg);
@@ -255,7 +286,7 @@ static int watch_event(struct run *r, const char *type, const json_t *obj, const
 	json_t *v;
 	json_array_foreach(old, i, v) {
 		if (!in_list(now, json_string_value(v)))
-			remove_target(r, json_string_value(v));
+			release_target(r, json_string_value(v));
 	}
 	json_array_foreach(now, i, v) {
 		const char *t = json_string_value(v);
@@ -263,7 +294,7 @@ static int watch_event(struct run *r, const char *type, const json_t *obj, const
 			continue;
 		char at[700];
 		snprintf(at, sizeof(at), "%sEndpointSlice %s: ", where, key);
-		add_text(r, t, at);
+		own_target(r, t, at);
 	}
 	if (json_array_size(now))
 		json_object_set_new(r->slices, key, now);
@@ -271,6 +302,62 @@ static int watch_event(struct run *r, const char *type, const json_t *obj, const
 		json_object_del(r->slices, key);
 		json_decref(now);
 	}
+	return 0;
+}
+
+/* lb-watch Node events: each node becomes one target by --node-target; a
+ * changed address replaces it, DELETED removes it. */
+static int node_event(struct run *r, const char *type, const json_t *node, const char *where)
+{
+	struct lb_err err;
+	if (!r->o.node_target) {
+		if (!r->warned_node++)
+			lb_errorx(&r->cli.log, "%sa Node event, but no --node-target: Node events "
+				  "are ignored", where);
+		return 0;
+	}
+	const char *name = lb_probe_node_name(node, &err);
+	if (!name) {
+		lb_errorx(&r->cli.log, "%s%s", where, err.msg);
+		return LB_EXIT_USAGE;
+	}
+	char target[LB_PROBE_MAX_TARGET];
+	int have = 0;
+	if (strcmp(type, "DELETED")) {
+		have = lb_probe_node_target(node, r->o.node_target, target, sizeof(target), &err);
+		if (have < 0) {
+			lb_errorx(&r->cli.log, "%s%s", where, err.msg);
+			return LB_EXIT_USAGE;
+		}
+	}
+	const char *old = json_string_value(json_object_get(r->nodes, name));
+	if (old && have && !strcmp(old, target))
+		return 0;
+	if (old)
+		release_target(r, old);
+	if (!have) {
+		if (!old)
+			lb_debug(&r->cli.log, "%sNode %s: no InternalIP or ExternalIP yet", where, name);
+		json_object_del(r->nodes, name);
+		return 0;
+	}
+	json_object_set_new(r->nodes, name, json_string(target));
+	char at[700];
+	snprintf(at, sizeof(at), "%sNode %s: ", where, name);
+	own_target(r, target, at);
+	return 0;
+}
+
+static int watch_event(struct run *r, const char *type, const json_t *obj, const char *where)
+{
+	const json_t *o = json_object_get(obj, "object");
+	const char *kind = json_string_value(json_object_get(o, "kind"));
+	if (!strcmp(type, "SYNCED") || !strcmp(type, "BOOKMARK") || !kind)
+		return 0;
+	if (!strcmp(kind, "EndpointSlice"))
+		return slice_event(r, type, o, where);
+	if (!strcmp(kind, "Node"))
+		return node_event(r, type, o, where);
 	return 0;
 }
 
@@ -441,6 +528,25 @@ static int loop(struct run *r, int use_stdin)
 	return code;
 }
 
+/* Capabilities serve only to open raw ICMP sockets (CAP_NET_RAW): both
+ * are opened now, for the targets given and those that come on stdin,
+ * then every capability goes, before any packet or line is read. Without
+ * capabilities there is nothing to drop, and ICMP sockets are the
+ * unprivileged datagram kind, opened at the first icmp:// target. */
+static void drop_privileges(struct run *r)
+{
+	struct lb_err err;
+	if (!lb_privs_held())
+		return;
+	for (int v6 = 0; v6 < 2; v6++) {
+		if (lb_probe_icmp_open(r->probe, v6, &err) < 0)
+			lb_debug(&r->cli.log, "%s", err.msg);
+	}
+	if (lb_privs_drop_all(&err) < 0)
+		lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
+	lb_debug(&r->cli.log, "ICMP sockets open, every capability dropped");
+}
+
 /* ---- --once: the verdicts --------------------------------------------------- */
 
 struct verdicts {
@@ -530,6 +636,9 @@ int main(int argc, const char **argv)
 		{"endpoint-target", 0, POPT_ARG_STRING, &r.o.endpoint_target, 0,
 		 "turn lb-watch EndpointSlice events on stdin into targets: {ip}, {addr} and {port} "
 		 "are filled in per endpoint", "TEMPLATE"},
+		{"node-target", 0, POPT_ARG_STRING, &r.o.node_target, 0,
+		 "turn lb-watch Node events on stdin into one target per node: {ip} and {addr} are "
+		 "its InternalIP (else ExternalIP), {name} its name", "TEMPLATE"},
 		{"metrics", 0, POPT_ARG_STRING, &r.o.metrics, 0,
 		 "write Prometheus text-format metrics to FILE (atomically, at most once a second)",
 		 "FILE"},
@@ -574,7 +683,11 @@ int main(int argc, const char **argv)
 		lb_cli_usage_error(&r.cli, "--host-header '%s': expected a host name", r.o.host_header);
 	if (r.o.endpoint_target && lb_probe_slice_template_ok(r.o.endpoint_target, &err) < 0)
 		lb_cli_usage_error(&r.cli, "--endpoint-target %s", err.msg);
+	if (r.o.node_target && lb_probe_node_template_ok(r.o.node_target, &err) < 0)
+		lb_cli_usage_error(&r.cli, "--node-target %s", err.msg);
 	r.slices = json_object();
+	r.nodes = json_object();
+	r.owners = json_object();
 	if (r.o.key && !r.o.cert)
 		lb_cli_usage_error(&r.cli, "--key goes with --cert");
 	d->body = r.o.body;
@@ -585,6 +698,15 @@ int main(int argc, const char **argv)
 	d->cert = r.o.cert;
 	d->key = r.o.key;
 
+	/* A descriptor per check in flight: thousands of targets need more than
+	 * the usual soft limit of 1024, and the hard limit is the operator's
+	 * say. (select() is never used, so descriptors above 1024 are fine.) */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			lb_warn(&r.cli.log, "cannot raise the descriptor limit");
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		lb_fatalx(&r.cli.log, LB_EXIT_ENV, "cannot initialise libcurl");
 	struct lb_probe_config cfg = {&r.cli.log, on_result, &r, r.o.once, spread, 100};
@@ -613,9 +735,12 @@ int main(int argc, const char **argv)
 		lb_probe_free(r.probe);
 		json_decref(r.from_files);
 		json_decref(r.slices);
+	json_decref(r.nodes);
+	json_decref(r.owners);
 		curl_global_cleanup();
 		return lb_cli_finish(&r.cli, code);
 	}
+	drop_privileges(&r);
 	/* --once reads stdin only when no target was given otherwise; the stream
 	 * reads it for ADD and REMOVE lines unless told not to. */
 	int use_stdin = !r.o.no_stdin && !stdin_in_files;
@@ -636,6 +761,8 @@ int main(int argc, const char **argv)
 		 stats.checks, stats.late, (long long)stats.max_late_ms);
 	lb_probe_free(r.probe);
 	json_decref(r.slices);
+	json_decref(r.nodes);
+	json_decref(r.owners);
 	json_decref(r.from_files);
 	curl_global_cleanup();
 	for (size_t i = 0; i < r.o.nfiles; i++)

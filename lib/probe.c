@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <poll.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -17,26 +19,46 @@
 
 #include "hset.h"
 #include "icmp_echo.h"
+#include "lookup.h"
 #include "probe.h"
 
 extern char **environ;
 
-enum busy { IDLE = 0, BUSY_TCP, BUSY_ICMP, BUSY_EXEC, BUSY_HTTP };
+/* BUSY_RESOLVE: a tcp:// or icmp:// check waiting for the first address
+ * of its host name. */
+enum busy { IDLE = 0, BUSY_TCP, BUSY_ICMP, BUSY_EXEC, BUSY_HTTP, BUSY_RESOLVE };
+
+/* Host names of tcp:// and icmp:// targets are looked up again at most
+ * this often (libcurl keeps HTTP targets' names as long, by default):
+ * a moved service is followed, and thousands of checks a second do not
+ * become thousands of lookups. */
+#define RESOLVE_EVERY_MS 60000
 
 struct target {
 	struct lb_probe_spec spec;
 	struct lb_health h;
 	struct target *prev, *next; /* insertion order */
-	size_t heap_idx;            /* SIZE_MAX: not scheduled */
-	size_t busy_idx;            /* in p->busy while a non-HTTP check runs */
+	/* In p->heap, keyed by wake_ms, while idle (wake at due_ms, to start
+	 * a check) and while a TCP, ICMP or exec check runs (wake at
+	 * deadline_ms, to time it out); an HTTP check's timeout is libcurl's. */
+	size_t heap_idx; /* SIZE_MAX: not in the heap */
 	enum busy busy;
-	int64_t due_ms, start_us, deadline_ms;
+	int64_t wake_ms, due_ms, start_us, deadline_ms;
 	int fd;       /* tcp socket or exec pidfd */
 	pid_t pid;
 	uint16_t seq; /* icmp */
-	struct sockaddr_storage addr;
+	struct sockaddr_storage addr; /* of the check in flight */
 	socklen_t addrlen;
+	/* The latest answer for the host; a name's lookup runs beside the
+	 * checks, which use the last good address meanwhile. */
+	int named, have_addr;
+	struct sockaddr_storage res_addr;
+	socklen_t res_addrlen;
+	int64_t resolved_ms;
+	struct lb_lookup *lookup;
+	char resolve_err[200];
 	CURL *easy;
+	struct share *share; /* of easy */
 	struct curl_slist *headers;
 	char errbuf[CURL_ERROR_SIZE];
 	char *body;
@@ -46,6 +68,30 @@ struct target {
 	double last_rtt_ms;
 	char last_reason[160];
 	unsigned long checks, failures, transitions;
+};
+
+/* libcurl 7.88 keeps one connection cache per multi handle, and removing
+ * a host's last connection from it walks the whole cache; with a new
+ * connection per check and thousands of hosts in flight that walk is
+ * quadratic and libcurl's share of the CPU grows past the checks'
+ * (measured: 60% of lb-probe's time at 8,000 HTTP targets). A curl_share
+ * of connections and DNS per SHARE_TARGETS targets keeps each cache small;
+ * more shares would cost memory (each brings its own closure handle). */
+#define SHARE_TARGETS 64
+
+struct curl_done {
+	struct target *t;
+	CURLcode result;
+};
+
+struct pending_lookup {
+	struct lb_lookup *l;
+	struct target *t; /* NULL: the target is gone, the lookup not yet */
+};
+
+struct share {
+	CURLSH *sh;
+	unsigned users;
 };
 
 struct icmp_sock {
@@ -62,12 +108,20 @@ struct lb_probe {
 	size_t ntargets, undecided;
 	struct target **heap;
 	size_t heap_len, heap_cap;
-	struct target **busy;
-	size_t busy_len, busy_cap;
-	struct curl_waitfd *pfds;
-	struct target **pfd_owner; /* the target behind each of pfds, or NULL */
+	/* Every socket and pidfd of the checks in flight, libcurl's included
+	 * (CURLMOPT_SOCKETFUNCTION), so that a step costs what is ready, not
+	 * what is in flight. */
+	int epfd;
+	struct pollfd *pfds; /* the epoll fd and the caller's */
 	size_t pfds_cap;
 	CURLM *multi;
+	int64_t curl_due_ms; /* CURLMOPT_TIMERFUNCTION; -1: none */
+	struct share **shares;
+	size_t nshares, shares_cap, share_hint;
+	struct curl_done *done;
+	size_t done_cap;
+	struct pending_lookup *lookups;
+	size_t nlookups, lookups_cap;
 	struct icmp_sock icmp[2]; /* [0] IPv4, [1] IPv6 */
 	struct target **icmp_wait; /* by sequence number */
 	uint16_t next_seq, icmp_id;
@@ -139,7 +193,7 @@ static void heap_up(struct lb_probe *p, size_t i)
 	struct target *t = p->heap[i];
 	while (i > 0) {
 		size_t parent = (i - 1) / 2;
-		if (p->heap[parent]->due_ms <= t->due_ms)
+		if (p->heap[parent]->wake_ms <= t->wake_ms)
 			break;
 		heap_set(p, i, p->heap[parent]);
 		i = parent;
@@ -154,9 +208,9 @@ static void heap_down(struct lb_probe *p, size_t i)
 		size_t c = 2 * i + 1;
 		if (c >= p->heap_len)
 			break;
-		if (c + 1 < p->heap_len && p->heap[c + 1]->due_ms < p->heap[c]->due_ms)
+		if (c + 1 < p->heap_len && p->heap[c + 1]->wake_ms < p->heap[c]->wake_ms)
 			c++;
-		if (p->heap[c]->due_ms >= t->due_ms)
+		if (p->heap[c]->wake_ms >= t->wake_ms)
 			break;
 		heap_set(p, i, p->heap[c]);
 		i = c;
@@ -195,27 +249,39 @@ static void heap_remove(struct lb_probe *p, struct target *t)
 
 /* ---- checks in flight ---------------------------------------------------------------- */
 
-static int busy_add(struct lb_probe *p, struct target *t, enum busy kind)
+/* epoll tags: a target's own descriptor (TCP socket, pidfd) carries the
+ * target's address, which malloc aligns to 16 bytes; the low bits tell the
+ * shared ones apart. */
+enum { TAG_CURL = 1, TAG_ICMP4 = 2, TAG_ICMP6 = 3, TAG_MASK = 15 };
+
+static uint64_t tag_fd(int fd, unsigned tag)
 {
-	if (p->busy_len == p->busy_cap) {
-		size_t cap = p->busy_cap ? 2 * p->busy_cap : 64;
-		struct target **b = realloc(p->busy, cap * sizeof(*b));
-		if (!b)
+	return (uint64_t)(unsigned)fd << 8 | tag;
+}
+
+/* A TCP, ICMP or exec check in flight: in the heap until its deadline, and
+ * its descriptor (if any) in the epoll set. */
+static int busy_start(struct lb_probe *p, struct target *t, enum busy kind)
+{
+	t->wake_ms = t->deadline_ms;
+	if (heap_push(p, t) < 0)
+		return -1;
+	if (t->fd >= 0) {
+		struct epoll_event ev = {.events = kind == BUSY_TCP ? EPOLLOUT : EPOLLIN,
+					 .data.ptr = t};
+		if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, t->fd, &ev) < 0) {
+			heap_remove(p, t);
 			return -1;
-		p->busy = b;
-		p->busy_cap = cap;
+		}
 	}
 	t->busy = kind;
-	t->busy_idx = p->busy_len;
-	p->busy[p->busy_len++] = t;
 	return 0;
 }
 
-static void busy_del(struct lb_probe *p, struct target *t)
+/* Closing the descriptor takes it out of the epoll set. */
+static void busy_end(struct lb_probe *p, struct target *t)
 {
-	struct target *last = p->busy[--p->busy_len];
-	p->busy[t->busy_idx] = last;
-	last->busy_idx = t->busy_idx;
+	heap_remove(p, t);
 	t->busy = IDLE;
 }
 
@@ -235,6 +301,8 @@ static void cancel(struct lb_probe *p, struct target *t)
 	case BUSY_ICMP:
 		p->icmp_wait[t->seq] = NULL;
 		break;
+	case BUSY_RESOLVE:
+		break; /* the lookup goes on, for the next check */
 	case BUSY_EXEC:
 		/* The command runs in its own process group: take its children too. */
 		kill(-t->pid, SIGKILL);
@@ -243,11 +311,12 @@ static void cancel(struct lb_probe *p, struct target *t)
 		break;
 	}
 	t->fd = -1;
-	busy_del(p, t);
+	busy_end(p, t);
 }
 
 static void schedule_next(struct lb_probe *p, struct target *t)
 {
+	heap_remove(p, t);
 	if (p->cfg.once && t->done)
 		return;
 	int64_t interval = t->spec.o.interval_ms;
@@ -261,6 +330,7 @@ static void schedule_next(struct lb_probe *p, struct target *t)
 	/* A check that outlasted its interval is followed at once, not in a burst. */
 	if (t->due_ms < now)
 		t->due_ms = now;
+	t->wake_ms = t->due_ms;
 	if (heap_push(p, t) < 0)
 		lb_errorx(p->cfg.log, "%s: out of memory: no further checks", t->spec.text);
 }
@@ -332,23 +402,27 @@ static void tcp_start(struct lb_probe *p, struct target *t)
 		return;
 	}
 	t->fd = fd;
-	if (busy_add(p, t, BUSY_TCP) < 0) {
+	if (busy_start(p, t, BUSY_TCP) < 0) {
+		int e = errno;
 		close(fd);
 		t->fd = -1;
-		finish(p, t, 0, -1, "out of memory");
+		finish(p, t, 0, -1, "cannot wait for the connection: %s", strerror(e));
 	}
 }
 
-static void tcp_ready(struct lb_probe *p, struct target *t)
+/* events: what epoll said; writable without an error or hang-up is a
+ * completed handshake, and needs no SO_ERROR call. */
+static void tcp_ready(struct lb_probe *p, struct target *t, uint32_t events)
 {
 	int e = 0;
 	socklen_t len = sizeof(e);
-	if (getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
+	if ((events & (EPOLLERR | EPOLLHUP)) &&
+	    getsockopt(t->fd, SOL_SOCKET, SO_ERROR, &e, &len) < 0)
 		e = errno;
 	double rtt = since_ms(t);
 	close(t->fd);
 	t->fd = -1;
-	busy_del(p, t);
+	busy_end(p, t);
 	/* A reset reported here came after the handshake (a refused connect is
 	 * ECONNREFUSED): the server accepted, then closed at once. That is up. */
 	if (e == ECONNRESET)
@@ -390,6 +464,13 @@ static struct icmp_sock *icmp_open(struct lb_probe *p, int v6, struct lb_err *er
 			return NULL;
 		}
 	}
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag_fd(s->fd, v6 ? TAG_ICMP6 : TAG_ICMP4)};
+	if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, s->fd, &ev) < 0) {
+		lb_err_set(err, "epoll_ctl: %s", strerror(errno));
+		close(s->fd);
+		s->fd = -1;
+		return NULL;
+	}
 	return s;
 }
 
@@ -418,7 +499,7 @@ static void icmp_start(struct lb_probe *p, struct target *t)
 		finish(p, t, 0, -1, "sendto: %s", strerror(errno));
 		return;
 	}
-	if (busy_add(p, t, BUSY_ICMP) < 0) {
+	if (busy_start(p, t, BUSY_ICMP) < 0) {
 		finish(p, t, 0, -1, "out of memory");
 		return;
 	}
@@ -459,7 +540,7 @@ static void icmp_readable(struct lb_probe *p, int v6)
 		if (!t || !same_host(t, &from))
 			continue;
 		p->icmp_wait[seq] = NULL;
-		busy_del(p, t);
+		busy_end(p, t);
 		finish(p, t, 1, since_ms(t), "echo reply");
 	}
 }
@@ -516,9 +597,13 @@ static void exec_start(struct lb_probe *p, struct target *t)
 	}
 	t->pid = pid;
 	t->fd = fd;
-	if (busy_add(p, t, BUSY_EXEC) < 0) {
-		cancel(p, t);
-		finish(p, t, 0, -1, "out of memory");
+	if (busy_start(p, t, BUSY_EXEC) < 0) {
+		int e = errno;
+		kill(-pid, SIGKILL);
+		waitpid(pid, NULL, 0);
+		close(fd);
+		t->fd = -1;
+		finish(p, t, 0, -1, "cannot wait for the command: %s", strerror(e));
 	}
 }
 
@@ -531,7 +616,7 @@ static void exec_exited(struct lb_probe *p, struct target *t)
 	double rtt = since_ms(t);
 	close(t->fd);
 	t->fd = -1;
-	busy_del(p, t);
+	busy_end(p, t);
 	if (r < 0)
 		finish(p, t, 0, -1, "waitpid: %s", strerror(errno));
 	else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
@@ -597,7 +682,58 @@ static int url_host_is_literal(const char *url)
 	return literal;
 }
 
-static int http_setup(struct target *t, struct lb_err *err)
+static struct share *share_get(struct lb_probe *p)
+{
+	for (size_t n = 0; n < p->nshares; n++) {
+		size_t i = (p->share_hint + n) % p->nshares;
+		if (p->shares[i]->users < SHARE_TARGETS) {
+			p->share_hint = i;
+			p->shares[i]->users++;
+			return p->shares[i];
+		}
+	}
+	if (p->nshares == p->shares_cap) {
+		size_t cap = p->shares_cap ? 2 * p->shares_cap : 16;
+		struct share **grown = realloc(p->shares, cap * sizeof(*grown));
+		if (!grown)
+			return NULL;
+		p->shares = grown;
+		p->shares_cap = cap;
+	}
+	struct share *s = calloc(1, sizeof(*s));
+	if (!s)
+		return NULL;
+	s->sh = curl_share_init();
+	if (!s->sh || curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) ||
+	    curl_share_setopt(s->sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS)) {
+		if (s->sh)
+			curl_share_cleanup(s->sh);
+		free(s);
+		return NULL;
+	}
+	s->users = 1;
+	p->share_hint = p->nshares;
+	p->shares[p->nshares++] = s;
+	return s;
+}
+
+/* After the easy handle that used it is gone. */
+static void share_put(struct lb_probe *p, struct share *s)
+{
+	if (!s || --s->users)
+		return;
+	for (size_t i = 0; i < p->nshares; i++) {
+		if (p->shares[i] == s) {
+			p->shares[i] = p->shares[--p->nshares];
+			break;
+		}
+	}
+	p->share_hint = 0;
+	curl_share_cleanup(s->sh);
+	free(s);
+}
+
+static int http_setup(struct lb_probe *p, struct target *t, struct lb_err *err)
 {
 	const struct lb_probe_opts *o = &t->spec.o;
 	CURL *e = t->easy ? t->easy : curl_easy_init();
@@ -605,6 +741,8 @@ static int http_setup(struct target *t, struct lb_err *err)
 		return lb_err_set(err, "%s: cannot make a curl handle", t->spec.text);
 	curl_easy_reset(e);
 	t->easy = e;
+	if (!t->share && !(t->share = share_get(p)))
+		return lb_err_set(err, "%s: cannot make a curl share handle", t->spec.text);
 	curl_slist_free_all(t->headers);
 	t->headers = NULL;
 	if (o->host_header) {
@@ -615,6 +753,7 @@ static int http_setup(struct target *t, struct lb_err *err)
 			return lb_err_set(err, "out of memory");
 	}
 	int bad = 0;
+	bad |= curl_easy_setopt(e, CURLOPT_SHARE, t->share->sh) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_URL, t->spec.text) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_PRIVATE, t) != CURLE_OK;
@@ -629,6 +768,11 @@ static int http_setup(struct target *t, struct lb_err *err)
 	bad |= curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_SOCKOPTFUNCTION, on_socket) != CURLE_OK;
+	/* A request goes out in one write, which Nagle does not delay: no
+	 * TCP_NODELAY call per check. A health page is small: a small read
+	 * buffer (the body is still kept up to BODY_MAX). */
+	bad |= curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 0L) != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 4096L) != CURLE_OK;
 	/* libcurl keeps address literals in its DNS cache too, one entry per
 	 * host and port, and walks the whole cache at every transfer: with
 	 * thousands of targets that walk costs more than the check. A literal
@@ -693,6 +837,94 @@ static void http_done(struct lb_probe *p, struct target *t, CURLcode res)
 
 /* ---- targets ------------------------------------------------------------------------------ */
 
+static void lookup_begin(struct lb_probe *p, struct target *t)
+{
+	struct lb_err err;
+	if (p->nlookups == p->lookups_cap) {
+		size_t cap = p->lookups_cap ? 2 * p->lookups_cap : 16;
+		struct pending_lookup *grown = realloc(p->lookups, cap * sizeof(*grown));
+		if (!grown) {
+			snprintf(t->resolve_err, sizeof(t->resolve_err), "out of memory");
+			return;
+		}
+		p->lookups = grown;
+		p->lookups_cap = cap;
+	}
+	t->lookup = lb_lookup_start(t->spec.host, t->spec.kind == LB_PROBE_TCP ? t->spec.port : 0,
+				    t->spec.kind == LB_PROBE_TCP ? SOCK_STREAM : SOCK_DGRAM, &err);
+	if (!t->lookup) {
+		snprintf(t->resolve_err, sizeof(t->resolve_err), "%s", err.msg);
+		t->resolved_ms = now_ms();
+		return;
+	}
+	p->lookups[p->nlookups++] = (struct pending_lookup){t->lookup, t};
+}
+
+/* With the address the host has now. */
+static void net_go(struct lb_probe *p, struct target *t)
+{
+	memcpy(&t->addr, &t->res_addr, sizeof(t->addr));
+	t->addrlen = t->res_addrlen;
+	t->start_us = now_us();
+	if (t->spec.kind == LB_PROBE_TCP)
+		tcp_start(p, t);
+	else
+		icmp_start(p, t);
+}
+
+static void net_start(struct lb_probe *p, struct target *t, int64_t now)
+{
+	if (t->named && !t->lookup &&
+	    (!t->have_addr || now - t->resolved_ms >= RESOLVE_EVERY_MS))
+		lookup_begin(p, t);
+	if (t->have_addr)
+		net_go(p, t);
+	else if (!t->lookup)
+		finish(p, t, 0, -1, "%s", t->resolve_err);
+	else if (busy_start(p, t, BUSY_RESOLVE) < 0)
+		finish(p, t, 0, -1, "out of memory");
+}
+
+/* A failed lookup keeps the last good address: a DNS hiccup is not the
+ * target's failure. A check that waited for the first answer starts now,
+ * within its timeout. */
+static void lookups_poll(struct lb_probe *p)
+{
+	for (size_t i = 0; i < p->nlookups;) {
+		struct pending_lookup *pl = &p->lookups[i];
+		struct sockaddr_storage addr;
+		socklen_t len;
+		struct lb_err err;
+		int rc = lb_lookup_done(pl->l, &addr, &len, &err);
+		if (rc == 0) {
+			i++;
+			continue;
+		}
+		struct target *t = pl->t;
+		lb_lookup_free(pl->l);
+		*pl = p->lookups[--p->nlookups];
+		if (!t)
+			continue;
+		t->lookup = NULL;
+		t->resolved_ms = now_ms();
+		if (rc > 0) {
+			memcpy(&t->res_addr, &addr, sizeof(addr));
+			t->res_addrlen = len;
+			t->have_addr = 1;
+			t->resolve_err[0] = '\0';
+		} else {
+			snprintf(t->resolve_err, sizeof(t->resolve_err), "%s", err.msg);
+		}
+		if (t->busy != BUSY_RESOLVE)
+			continue;
+		busy_end(p, t);
+		if (t->have_addr)
+			net_go(p, t);
+		else
+			finish(p, t, 0, -1, "%s", t->resolve_err);
+	}
+}
+
 static void start_check(struct lb_probe *p, struct target *t, int64_t now)
 {
 	int64_t late = now - t->due_ms;
@@ -705,10 +937,8 @@ static void start_check(struct lb_probe *p, struct target *t, int64_t now)
 	t->deadline_ms = now + t->spec.o.timeout_ms;
 	switch (t->spec.kind) {
 	case LB_PROBE_TCP:
-		tcp_start(p, t);
-		break;
 	case LB_PROBE_ICMP:
-		icmp_start(p, t);
+		net_start(p, t, now);
 		break;
 	case LB_PROBE_EXEC:
 		exec_start(p, t);
@@ -719,28 +949,37 @@ static void start_check(struct lb_probe *p, struct target *t, int64_t now)
 	}
 }
 
-static int resolve(struct target *t, struct lb_err *err)
+/* An address literal needs no lookup: it is the address, for good. */
+static int literal_addr(struct target *t)
 {
-	struct addrinfo hints = {0}, *res;
-	char port[8];
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = t->spec.kind == LB_PROBE_TCP ? SOCK_STREAM : SOCK_DGRAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	snprintf(port, sizeof(port), "%u", t->spec.port);
-	int rc = getaddrinfo(t->spec.host, t->spec.kind == LB_PROBE_TCP ? port : NULL, &hints, &res);
-	if (rc)
-		return lb_err_set(err, "'%s': cannot resolve '%s': %s", t->spec.text, t->spec.host,
-				  gai_strerror(rc));
-	memcpy(&t->addr, res->ai_addr, res->ai_addrlen);
-	t->addrlen = res->ai_addrlen;
-	freeaddrinfo(res);
-	return 0;
+	struct sockaddr_in *in = (struct sockaddr_in *)&t->res_addr;
+	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&t->res_addr;
+	uint16_t port = htons(t->spec.kind == LB_PROBE_TCP ? t->spec.port : 0);
+	memset(&t->res_addr, 0, sizeof(t->res_addr));
+	if (inet_pton(AF_INET, t->spec.host, &in->sin_addr) == 1) {
+		in->sin_family = AF_INET;
+		in->sin_port = port;
+		t->res_addrlen = sizeof(*in);
+	} else if (inet_pton(AF_INET6, t->spec.host, &in6->sin6_addr) == 1) {
+		in6->sin6_family = AF_INET6;
+		in6->sin6_port = port;
+		t->res_addrlen = sizeof(*in6);
+	} else {
+		return 0;
+	}
+	t->have_addr = 1;
+	return 1;
 }
 
-static void free_target(struct target *t)
+static void free_target(struct lb_probe *p, struct target *t)
 {
+	for (size_t i = 0; t->lookup && i < p->nlookups; i++) {
+		if (p->lookups[i].t == t)
+			p->lookups[i].t = NULL;
+	}
 	if (t->easy)
 		curl_easy_cleanup(t->easy);
+	share_put(p, t->share);
 	curl_slist_free_all(t->headers);
 	free(t->body);
 	lb_probe_spec_free(&t->spec);
@@ -772,7 +1011,7 @@ int lb_probe_add(struct lb_probe *p, struct lb_probe_spec *spec, struct lb_err *
 		t->fd = -1;
 		lb_health_init(&t->h, t->spec.o.rise, t->spec.o.fall);
 		if (lb_hset_add(&p->by_name, t) < 0) {
-			free_target(t);
+			free_target(p, t);
 			return lb_err_set(err, "out of memory");
 		}
 		t->prev = p->last;
@@ -785,23 +1024,30 @@ int lb_probe_add(struct lb_probe *p, struct lb_probe_spec *spec, struct lb_err *
 		p->undecided++;
 	}
 	int rc = 0;
-	if (t->spec.kind == LB_PROBE_TCP || t->spec.kind == LB_PROBE_ICMP)
-		rc = resolve(t, err);
-	if (rc == 0 && t->spec.kind == LB_PROBE_ICMP &&
-	    !icmp_open(p, t->addr.ss_family == AF_INET6, err))
+	if (t->spec.kind == LB_PROBE_TCP || t->spec.kind == LB_PROBE_ICMP) {
+		/* Options may change, the host not (it is in the text). */
+		if (!t->have_addr && !t->lookup)
+			t->named = !literal_addr(t);
+	}
+	/* A name's family is known only once it resolves: its socket opens
+	 * at its first check. */
+	if (t->spec.kind == LB_PROBE_ICMP && !t->named &&
+	    !icmp_open(p, t->res_addr.ss_family == AF_INET6, err))
 		rc = lb_err_prefix(err, "'%s'", t->spec.text);
 	if (rc == 0 && t->spec.kind == LB_PROBE_HTTP)
-		rc = http_setup(t, err);
+		rc = http_setup(p, t, err);
 	if (rc < 0) {
 		lb_probe_remove(p, t->spec.text);
 		return -1;
 	}
 	int64_t now = now_ms();
 	t->due_ms = now;
+	t->wake_ms = now;
 	if (!p->cfg.once) {
 		uint64_t window = t->spec.o.interval_ms < 1000 ? t->spec.o.interval_ms : 1000;
 		if (window)
 			t->due_ms += (int64_t)(rnd(p) % window);
+		t->wake_ms = t->due_ms;
 	}
 	if (t->done)
 		return 0;
@@ -829,11 +1075,51 @@ int lb_probe_remove(struct lb_probe *p, const char *target)
 	p->ntargets--;
 	if (t->h.state == LB_HEALTH_UNKNOWN)
 		p->undecided--;
-	free_target(t);
+	free_target(p, t);
 	return 0;
 }
 
 /* ---- the loop ------------------------------------------------------------------------------ */
+
+/* libcurl says which of its sockets to watch for what; they join the
+ * epoll set with the others. */
+static int on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *ctx, void *sockp)
+{
+	struct lb_probe *p = ctx;
+	(void)easy;
+	/* DEL although close() would do it: libcurl may keep a socket it no
+	 * longer watches, and a level-triggered event on it would spin. */
+	if (what == CURL_POLL_REMOVE) {
+		epoll_ctl(p->epfd, EPOLL_CTL_DEL, fd, NULL);
+		return 0;
+	}
+	struct epoll_event ev = {.data.u64 = tag_fd(fd, TAG_CURL)};
+	if (what & CURL_POLL_IN)
+		ev.events |= EPOLLIN;
+	if (what & CURL_POLL_OUT)
+		ev.events |= EPOLLOUT;
+	/* libcurl keeps sockp with the socket until its REMOVE: a socket it
+	 * has not seen yet is added, others modified. */
+	if (!sockp) {
+		if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 &&
+		    (errno != EEXIST || epoll_ctl(p->epfd, EPOLL_CTL_MOD, fd, &ev) < 0))
+			return -1;
+		curl_multi_assign(p->multi, fd, p);
+		return 0;
+	}
+	if (epoll_ctl(p->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 &&
+	    (errno != ENOENT || epoll_ctl(p->epfd, EPOLL_CTL_ADD, fd, &ev) < 0))
+		return -1;
+	return 0;
+}
+
+static int on_curl_timer(CURLM *multi, long timeout_ms, void *ctx)
+{
+	struct lb_probe *p = ctx;
+	(void)multi;
+	p->curl_due_ms = timeout_ms < 0 ? -1 : now_ms() + timeout_ms;
+	return 0;
+}
 
 struct lb_probe *lb_probe_new(const struct lb_probe_config *cfg, struct lb_err *err)
 {
@@ -845,14 +1131,27 @@ struct lb_probe *lb_probe_new(const struct lb_probe_config *cfg, struct lb_err *
 	p->cfg = *cfg;
 	lb_hset_init(&p->by_name, &name_ops);
 	p->icmp[0].fd = p->icmp[1].fd = -1;
+	p->curl_due_ms = -1;
 	if (getrandom(&p->rng, sizeof(p->rng), GRND_NONBLOCK) != sizeof(p->rng))
 		p->rng = (uint64_t)now_us() ^ ((uint64_t)getpid() << 32);
 	p->rng |= 1;
 	p->cookie = rnd(p);
 	p->icmp_id = (uint16_t)getpid();
 	p->next_seq = (uint16_t)rnd(p);
+	p->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (p->epfd < 0) {
+		lb_err_set(err, "epoll_create1: %s", strerror(errno));
+		free(p);
+		return NULL;
+	}
 	p->multi = curl_multi_init();
-	if (!p->multi) {
+	if (!p->multi || curl_multi_setopt(p->multi, CURLMOPT_SOCKETFUNCTION, on_curl_socket) ||
+	    curl_multi_setopt(p->multi, CURLMOPT_SOCKETDATA, p) ||
+	    curl_multi_setopt(p->multi, CURLMOPT_TIMERFUNCTION, on_curl_timer) ||
+	    curl_multi_setopt(p->multi, CURLMOPT_TIMERDATA, p)) {
+		if (p->multi)
+			curl_multi_cleanup(p->multi);
+		close(p->epfd);
 		free(p);
 		lb_err_set(err, "cannot make a curl multi handle");
 		return NULL;
@@ -866,76 +1165,182 @@ void lb_probe_free(struct lb_probe *p)
 		return;
 	while (p->first)
 		lb_probe_remove(p, p->first->spec.text);
+	/* glibc may be running a lookup right now: it is waited for (a
+	 * little), since its memory is glibc's to write until it is done. A
+	 * lookup that outlasts that is left behind, not freed under glibc. */
+	for (size_t i = 0; i < p->nlookups; i++) {
+		struct lb_lookup *l = p->lookups[i].l;
+		if (lb_lookup_cancel(l) < 0 && lb_lookup_wait(l, 2000))
+			lb_lookup_free(l);
+	}
+	free(p->lookups);
 	curl_multi_cleanup(p->multi);
 	for (int i = 0; i < 2; i++) {
 		if (p->icmp[i].fd >= 0)
 			close(p->icmp[i].fd);
 	}
+	close(p->epfd);
 	lb_hset_free(&p->by_name);
 	free(p->icmp_wait);
 	free(p->heap);
-	free(p->busy);
 	free(p->pfds);
-	free(p->pfd_owner);
+	free(p->shares);
+	free(p->done);
 	free(p);
 }
 
-static int pfds_reserve(struct lb_probe *p, size_t n)
+static void time_out(struct lb_probe *p, struct target *t)
 {
-	if (n <= p->pfds_cap)
-		return 0;
-	size_t cap = p->pfds_cap ? p->pfds_cap : 64;
-	while (cap < n)
-		cap *= 2;
-	struct curl_waitfd *w = realloc(p->pfds, cap * sizeof(*w));
-	if (!w)
-		return -1;
-	p->pfds = w;
-	struct target **o = realloc(p->pfd_owner, cap * sizeof(*o));
-	if (!o)
-		return -1;
-	p->pfd_owner = o;
-	p->pfds_cap = cap;
+	enum busy kind = t->busy;
+	cancel(p, t);
+	if (kind == BUSY_EXEC)
+		finish(p, t, 0, -1, "timeout after %u ms: killed", t->spec.o.timeout_ms);
+	else if (kind == BUSY_ICMP)
+		finish(p, t, 0, -1, "timeout after %u ms: no echo reply", t->spec.o.timeout_ms);
+	else if (kind == BUSY_RESOLVE)
+		finish(p, t, 0, -1, "timeout after %u ms: looking up '%s'", t->spec.o.timeout_ms,
+		       t->spec.host);
+	else
+		finish(p, t, 0, -1, "timeout after %u ms", t->spec.o.timeout_ms);
+}
+
+/* Starts the checks that are due and times out those past their deadline. */
+static void run_due(struct lb_probe *p)
+{
+	int64_t now = now_ms();
+	while (p->heap_len && p->heap[0]->wake_ms <= now) {
+		struct target *t = p->heap[0];
+		heap_remove(p, t);
+		if (t->busy)
+			time_out(p, t);
+		else
+			start_check(p, t, now);
+	}
+}
+
+/* All of libcurl's messages are taken before any handle is removed:
+ * curl_multi_remove_handle walks the messages not yet read, looking for
+ * the handle's, so removing while reading is quadratic in the transfers
+ * that ended together. */
+static void curl_results(struct lb_probe *p)
+{
+	CURLMsg *msg;
+	int left;
+	size_t n = 0;
+	while ((msg = curl_multi_info_read(p->multi, &left))) {
+		struct target *t = NULL;
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
+		if (!t)
+			continue;
+		if (n == p->done_cap) {
+			size_t cap = p->done_cap ? 2 * p->done_cap : 256;
+			struct curl_done *grown = realloc(p->done, cap * sizeof(*grown));
+			if (!grown) {
+				/* Not lost: handled now, at the quadratic cost. */
+				http_done(p, t, msg->data.result);
+				continue;
+			}
+			p->done = grown;
+			p->done_cap = cap;
+		}
+		p->done[n++] = (struct curl_done){t, msg->data.result};
+	}
+	for (size_t i = 0; i < n; i++)
+		http_done(p, p->done[i].t, p->done[i].result);
+}
+
+/* libcurl calls CURLMOPT_TIMERFUNCTION only when its next timeout
+ * changes, so after acting, the timeout is asked for again rather than
+ * assumed gone. */
+static void curl_timer_sync(struct lb_probe *p)
+{
+	long ms = -1;
+	if (curl_multi_timeout(p->multi, &ms) != CURLM_OK)
+		ms = 0;
+	p->curl_due_ms = ms < 0 ? -1 : now_ms() + ms;
+}
+
+static void curl_timer_due(struct lb_probe *p)
+{
+	int running;
+	if (p->curl_due_ms < 0 || p->curl_due_ms > now_ms())
+		return;
+	curl_multi_socket_action(p->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	curl_timer_sync(p);
+}
+
+/* Returns whether libcurl acted. */
+static int dispatch(struct lb_probe *p, const struct epoll_event *ev)
+{
+	uint64_t tag = ev->data.u64;
+	int running;
+	switch (tag & TAG_MASK) {
+	case 0: {
+		struct target *t = ev->data.ptr;
+		if (t->busy == BUSY_TCP)
+			tcp_ready(p, t, ev->events);
+		else if (t->busy == BUSY_EXEC)
+			exec_exited(p, t);
+		break;
+	}
+	case TAG_CURL: {
+		int mask = 0;
+		if (ev->events & (EPOLLIN | EPOLLHUP))
+			mask |= CURL_CSELECT_IN;
+		if (ev->events & EPOLLOUT)
+			mask |= CURL_CSELECT_OUT;
+		if (ev->events & EPOLLERR)
+			mask |= CURL_CSELECT_ERR;
+		curl_multi_socket_action(p->multi, (curl_socket_t)(tag >> 8), mask, &running);
+		return 1;
+	}
+	case TAG_ICMP4:
+	case TAG_ICMP6:
+		icmp_readable(p, (tag & TAG_MASK) == TAG_ICMP6);
+		break;
+	}
 	return 0;
 }
 
-static void expire(struct lb_probe *p, int64_t now)
+static short poll_events(int curl_events)
 {
-	for (size_t i = 0; i < p->busy_len;) {
-		struct target *t = p->busy[i];
-		if (t->deadline_ms > now) {
-			i++;
-			continue;
-		}
-		enum busy kind = t->busy;
-		cancel(p, t); /* moves another entry into slot i */
-		if (kind == BUSY_EXEC)
-			finish(p, t, 0, -1, "timeout after %u ms: killed", t->spec.o.timeout_ms);
-		else if (kind == BUSY_ICMP)
-			finish(p, t, 0, -1, "timeout after %u ms: no echo reply", t->spec.o.timeout_ms);
-		else
-			finish(p, t, 0, -1, "timeout after %u ms", t->spec.o.timeout_ms);
-	}
+	return (short)(((curl_events & CURL_WAIT_POLLIN) ? POLLIN : 0) |
+		       ((curl_events & CURL_WAIT_POLLPRI) ? POLLPRI : 0) |
+		       ((curl_events & CURL_WAIT_POLLOUT) ? POLLOUT : 0));
+}
+
+/* A hang-up or an error is reported as what the caller waits for, so that
+ * its read or write sees the end. */
+static short curl_revents(short events, short revents)
+{
+	short got = 0;
+	if (revents & (POLLIN | POLLHUP | POLLERR))
+		got |= events & CURL_WAIT_POLLIN;
+	if (revents & POLLPRI)
+		got |= events & CURL_WAIT_POLLPRI;
+	if (revents & (POLLOUT | POLLHUP | POLLERR))
+		got |= events & CURL_WAIT_POLLOUT;
+	return got;
 }
 
 int lb_probe_step(struct lb_probe *p, struct curl_waitfd *fds, unsigned nfds, int max_wait_ms,
 		  struct lb_err *err)
 {
-	int64_t now = now_ms();
-	while (p->heap_len && p->heap[0]->due_ms <= now) {
-		struct target *t = p->heap[0];
-		heap_remove(p, t);
-		start_check(p, t, now);
-	}
-	if (p->busy_len || p->heap_len) {
-		/* Not waiting when a check already finished during the starts above. */
-		int64_t wake = INT64_MAX;
-		if (p->heap_len)
-			wake = p->heap[0]->due_ms;
-		for (size_t i = 0; i < p->busy_len; i++) {
-			if (p->busy[i]->deadline_ms < wake)
-				wake = p->busy[i]->deadline_ms;
-		}
+	lookups_poll(p);
+	run_due(p);
+	curl_timer_due(p);
+	curl_results(p);
+
+	int64_t wake = INT64_MAX;
+	if (p->nlookups)
+		wake = now_ms() + 5; /* lookups are polled, not signalled */
+	if (p->heap_len && p->heap[0]->wake_ms < wake)
+		wake = p->heap[0]->wake_ms;
+	if (p->curl_due_ms >= 0 && p->curl_due_ms < wake)
+		wake = p->curl_due_ms;
+	if (wake != INT64_MAX) {
 		int64_t wait = wake - now_ms();
 		if (wait < 0)
 			wait = 0;
@@ -945,59 +1350,50 @@ int lb_probe_step(struct lb_probe *p, struct curl_waitfd *fds, unsigned nfds, in
 	if (max_wait_ms < 0)
 		max_wait_ms = 3600000;
 
-	size_t n = nfds;
-	if (pfds_reserve(p, nfds + p->busy_len + 2) < 0)
-		return lb_err_set(err, "out of memory");
-	memcpy(p->pfds, fds, nfds * sizeof(*fds));
-	for (size_t i = 0; i < p->busy_len; i++) {
-		struct target *t = p->busy[i];
-		if (t->busy != BUSY_TCP && t->busy != BUSY_EXEC)
-			continue;
-		p->pfd_owner[n] = t;
-		p->pfds[n++] = (struct curl_waitfd){
-			t->fd, t->busy == BUSY_TCP ? CURL_WAIT_POLLOUT : CURL_WAIT_POLLIN, 0};
+	int ready = 1, curl_acted = 0;
+	if (nfds) {
+		/* The caller's descriptors and the epoll set in one wait. */
+		if (p->pfds_cap < nfds + 1) {
+			struct pollfd *pf = realloc(p->pfds, (nfds + 1) * sizeof(*pf));
+			if (!pf)
+				return lb_err_set(err, "out of memory");
+			p->pfds = pf;
+			p->pfds_cap = nfds + 1;
+		}
+		p->pfds[0] = (struct pollfd){p->epfd, POLLIN, 0};
+		for (unsigned i = 0; i < nfds; i++)
+			p->pfds[i + 1] = (struct pollfd){fds[i].fd, poll_events(fds[i].events), 0};
+		int n = poll(p->pfds, nfds + 1, max_wait_ms);
+		if (n < 0 && errno != EINTR)
+			return lb_err_set(err, "poll: %s", strerror(errno));
+		for (unsigned i = 0; i < nfds; i++)
+			fds[i].revents = n > 0 ? curl_revents(fds[i].events, p->pfds[i + 1].revents) : 0;
+		ready = n > 0 && p->pfds[0].revents;
+		max_wait_ms = 0;
 	}
-	for (int v6 = 0; v6 < 2; v6++) {
-		if (p->icmp[v6].fd < 0)
-			continue;
-		p->pfd_owner[n] = NULL;
-		p->pfds[n++] = (struct curl_waitfd){p->icmp[v6].fd, CURL_WAIT_POLLIN, 0};
+	/* Bounded, so that a flood of events cannot starve the schedule. */
+	for (int round = 0; ready && round < 16; round++) {
+		struct epoll_event evs[256];
+		int n = epoll_wait(p->epfd, evs, 256, round ? 0 : max_wait_ms);
+		if (n < 0 && errno != EINTR)
+			return lb_err_set(err, "epoll_wait: %s", strerror(errno));
+		for (int i = 0; i < n; i++)
+			curl_acted |= dispatch(p, &evs[i]);
+		if (n < 256)
+			break;
 	}
-	for (size_t i = 0; i < n; i++)
-		p->pfds[i].revents = 0;
-	int numfds;
-	CURLMcode mc = curl_multi_poll(p->multi, p->pfds, (unsigned)n, max_wait_ms, &numfds);
-	if (mc != CURLM_OK)
-		return lb_err_set(err, "curl_multi_poll: %s", curl_multi_strerror(mc));
-	for (unsigned i = 0; i < nfds; i++)
-		fds[i].revents = p->pfds[i].revents;
-
-	/* Results reorder p->busy but free no target, so the owners stay valid. */
-	for (size_t i = nfds; i < n; i++) {
-		struct target *t = p->pfd_owner[i];
-		if (!p->pfds[i].revents)
-			continue;
-		if (!t)
-			icmp_readable(p, p->pfds[i].fd == p->icmp[1].fd);
-		else if (t->busy == BUSY_TCP)
-			tcp_ready(p, t);
-		else if (t->busy == BUSY_EXEC)
-			exec_exited(p, t);
-	}
-	int running;
-	curl_multi_perform(p->multi, &running);
-	CURLMsg *msg;
-	int left;
-	while ((msg = curl_multi_info_read(p->multi, &left))) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		struct target *t = NULL;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&t);
-		if (t)
-			http_done(p, t, msg->data.result);
-	}
-	expire(p, now_ms());
+	if (curl_acted)
+		curl_timer_sync(p);
+	curl_timer_due(p);
+	curl_results(p);
+	lookups_poll(p);
+	run_due(p);
 	return 0;
+}
+
+int lb_probe_icmp_open(struct lb_probe *p, int v6, struct lb_err *err)
+{
+	return icmp_open(p, v6 != 0, err) ? 0 : -1;
 }
 
 size_t lb_probe_count(const struct lb_probe *p)

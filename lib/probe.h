@@ -1,9 +1,10 @@
 /* The lb-probe engine: many targets, each checked every interval with a
- * timeout and debounced by rise/fall, on one event loop. HTTP(S) runs on a
- * libcurl multi handle; TCP connects, ICMP echoes and exec children
- * (through pidfds) are extra descriptors of the same curl_multi_poll, so
- * there is no thread per target. The caller's own descriptors (stdin, a
- * signalfd) join the same poll. */
+ * timeout and debounced by rise/fall, on one event loop. One epoll set
+ * holds the sockets of TCP connects and ICMP echoes, the pidfds of exec
+ * children and libcurl's sockets (its multi handle runs on
+ * curl_multi_socket_action), so a step costs what is ready, not what is in
+ * flight, and there is no thread per target. The caller's own descriptors
+ * (stdin, a signalfd) are polled with it. */
 #ifndef LB_PROBE_H
 #define LB_PROBE_H
 
@@ -66,8 +67,9 @@ struct lb_probe *lb_probe_new(const struct lb_probe_config *cfg, struct lb_err *
 void lb_probe_free(struct lb_probe *p);
 
 /* Takes spec over (also on failure). A target of the same text replaces the
- * old one's options and keeps its state. tcp:// and icmp:// names are
- * resolved here (getaddrinfo, once). */
+ * old one's options and keeps its state. tcp:// and icmp:// host names are
+ * looked up beside the loop (lib/lookup.h), at add and then at most once a
+ * minute; a name that does not resolve fails checks, not this call. */
 int lb_probe_add(struct lb_probe *p, struct lb_probe_spec *spec, struct lb_err *err);
 /* 0, or -1 when there is no such target. */
 int lb_probe_remove(struct lb_probe *p, const char *target);
@@ -77,6 +79,11 @@ int lb_probe_remove(struct lb_probe *p, const char *target);
  * and delivers results. -1 with err only when the loop itself fails. */
 int lb_probe_step(struct lb_probe *p, struct curl_waitfd *fds, unsigned nfds, int max_wait_ms,
 		  struct lb_err *err);
+
+/* Opens the ICMP socket of a family now rather than at the first icmp://
+ * target, so a caller can open it while it holds CAP_NET_RAW and then
+ * drop every capability. 0, or -1 with err. */
+int lb_probe_icmp_open(struct lb_probe *p, int v6, struct lb_err *err);
 
 size_t lb_probe_count(const struct lb_probe *p);
 /* Targets still without a verdict (in once mode: the run is over at 0). */

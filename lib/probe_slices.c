@@ -3,20 +3,12 @@
 #include <string.h>
 
 #include "probe_slices.h"
+#include "probe_template.h"
 
 int lb_probe_slice_template_ok(const char *tmpl, struct lb_err *err)
 {
-	int has_addr = 0;
-	for (const char *p = tmpl; (p = strchr(p, '{')); p++) {
-		if (!strncmp(p, "{ip}", 4) || !strncmp(p, "{addr}", 6))
-			has_addr = 1;
-		else if (strncmp(p, "{port}", 6))
-			return lb_err_set(err, "'%s': unknown placeholder (expected {ip}, {addr}, {port})",
-					  tmpl);
-	}
-	if (!has_addr)
-		return lb_err_set(err, "'%s': no {ip} or {addr} in the template", tmpl);
-	return 0;
+	unsigned addr = LB_PROBE_TMPL_IP | LB_PROBE_TMPL_ADDR;
+	return lb_probe_template_check(tmpl, addr | LB_PROBE_TMPL_PORT, addr, err) < 0 ? -1 : 0;
 }
 
 int lb_probe_slice_key(const json_t *slice, char *buf, size_t len, struct lb_err *err)
@@ -30,44 +22,10 @@ int lb_probe_slice_key(const json_t *slice, char *buf, size_t len, struct lb_err
 	return 0;
 }
 
-/* Appends s to the growing string *out; -1 on overflow of a target's size. */
-static int put(char *out, size_t *n, size_t cap, const char *s, size_t len)
-{
-	if (*n + len >= cap)
-		return -1;
-	memcpy(out + *n, s, len);
-	*n += len;
-	out[*n] = '\0';
-	return 0;
-}
-
 static int fill(const char *tmpl, const char *addr, long port, char *out, size_t cap)
 {
-	size_t n = 0;
-	int v6 = strchr(addr, ':') != NULL;
-	char num[16];
-	out[0] = '\0';
-	for (const char *p = tmpl; *p;) {
-		int rc;
-		if (!strncmp(p, "{ip}", 4)) {
-			rc = (v6 ? put(out, &n, cap, "[", 1) : 0) | put(out, &n, cap, addr, strlen(addr)) |
-			     (v6 ? put(out, &n, cap, "]", 1) : 0);
-			p += 4;
-		} else if (!strncmp(p, "{addr}", 6)) {
-			rc = put(out, &n, cap, addr, strlen(addr));
-			p += 6;
-		} else if (!strncmp(p, "{port}", 6)) {
-			snprintf(num, sizeof(num), "%ld", port);
-			rc = put(out, &n, cap, num, strlen(num));
-			p += 6;
-		} else {
-			rc = put(out, &n, cap, p, 1);
-			p++;
-		}
-		if (rc)
-			return -1;
-	}
-	return 0;
+	struct lb_probe_tmpl_values v = {addr, port, NULL};
+	return lb_probe_template_fill(tmpl, &v, out, cap);
 }
 
 static int cmp_str(const void *a, const void *b)

@@ -47,6 +47,15 @@ test_expect_success PYTHON3 'a refused port: exit 1, DOWN with the reason' '
 	jq_target tcp://127.0.0.1:$webport ".type == \"UP\""
 '
 
+test_expect_success PYTHON3 'host names: localhost resolves, a name that does not is DOWN with the reason' '
+	test_expect_code 1 lb-probe --once --json tcp://localhost:$webport \
+		tcp://no-such-host.invalid:80 icmp://no-such-host.invalid >out &&
+	jq_target tcp://localhost:$webport ".type == \"UP\" and .reason == \"connected\"" &&
+	jq_target tcp://no-such-host.invalid:80 \
+		".type == \"DOWN\" and (.reason | startswith(\"cannot resolve '"'"'no-such-host.invalid'"'"'\"))" &&
+	jq_target icmp://no-such-host.invalid ".type == \"DOWN\""
+'
+
 test_expect_success PYTHON3 'text output is a table with a header' '
 	test_expect_code 1 lb-probe --once --text tcp://127.0.0.1:$webport tcp://127.0.0.1:1 >out &&
 	test_line_count = 3 out &&

@@ -12,6 +12,15 @@ function ontime(name, kind) {
 		return 0
 	return 100 * (1 - v[name, kind "_late"] / v[name, kind "_gaps"])
 }
+# The share of the checks due in the servers' counting window (one per
+# target and interval) that they saw: a checker that falls behind spends
+# less CPU.
+function done(name, kind,    window) {
+	window = v[name, kind "_window"] ? v[name, kind "_window"] : v[name, "secs"]
+	if (!v[name, "n"] || !window)
+		return 0
+	return 100 * v[name, kind "_checks"] / (v[name, "n"] * window)
+}
 function row(label, fmt, a, b) {
 	if (n > 1)
 		printf "%-34s %12" fmt " %12" fmt " %8.2f\n", label, a, b, (b ? a / b : 0)
@@ -36,12 +45,20 @@ END {
 	row("CPU seconds in " secs " s", ".2f", v[a, "cpu_s"], v[b, "cpu_s"])
 	row("CPU, % of one core", ".1f", 100 * v[a, "cpu_s"] / secs, 100 * v[b, "cpu_s"] / secs)
 	row("HTTP checks seen", "d", v[a, "http_checks"], v[b, "http_checks"])
-	row_seen("TCP checks seen", "d", v[a, "tcp_checks"], v[b, "tcp_checks"], v[b, "tcp_checks"])
+	row("HTTP checks seen, % of due", ".1f", done(a, "http"), done(b, "http"))
+	# A handful can complete before HAProxy's reset: still unseen.
+	tcp_seen = done(b, "tcp") >= 1
+	row_seen("TCP checks seen", "d", v[a, "tcp_checks"], v[b, "tcp_checks"], tcp_seen)
+	row_seen("TCP checks seen, % of due", ".1f", done(a, "tcp"), done(b, "tcp"), tcp_seen)
 	row("HTTP checks on time, %", ".2f", ontime(a, "http"), ontime(b, "http"))
-	row_seen("TCP checks on time, %", ".2f", ontime(a, "tcp"), ontime(b, "tcp"), v[b, "tcp_checks"])
+	row_seen("TCP checks on time, %", ".2f", ontime(a, "tcp"), ontime(b, "tcp"), tcp_seen)
 	row("peak RSS, MiB", ".1f", v[a, "rss_kib"] / 1024, v[b, "rss_kib"] / 1024)
 	row("false DOWN transitions", "d", v[a, "downs"], v[b, "downs"])
-	if (n > 1)
+	# HAProxy's TCP checks are unseen: its HTTP share stands for both.
+	behind = done(a, "http") < 95 || done(a, "tcp") < 95 || (n > 1 && done(b, "http") < 95)
+	if (n > 1 && behind)
+		printf "target: no more CPU than %s: not comparable (a checker did less than 95%% of its checks)\n", b
+	else if (n > 1)
 		printf "target: no more CPU than %s: %s\n", b, (v[a, "cpu_s"] <= v[b, "cpu_s"] ? "PASS" : "FAIL")
 	printf "target: 99%% of checks on time: %s\n",
 		((ontime(a, "http") >= 99 && ontime(a, "tcp") >= 99) ? "PASS" : "FAIL")

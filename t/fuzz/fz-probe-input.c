@@ -1,14 +1,16 @@
 /* libFuzzer: what lb-probe reads from outside. Lines as a targets file or
  * standard input gives them: a bare target string, or an ADD/REMOVE
- * object, or an lb-watch EndpointSlice event; and, when the first byte is 0, an ICMP packet as a socket
- * delivers it. A parsed target must keep its text and have a host (tcp,
- * icmp), a port (tcp) or a command (exec). */
+ * object, or an lb-watch EndpointSlice or Node event; and, when the first
+ * byte is 0, an ICMP packet as a socket delivers it. A parsed target must
+ * keep its text and have a host (tcp, icmp), a port (tcp) or a command
+ * (exec); a node's target must be a target lb-probe accepts. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "icmp_echo.h"
 #include "ndjson.h"
+#include "probe_nodes.h"
 #include "probe_slices.h"
 #include "probe_target.h"
 
@@ -84,6 +86,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				char key[600];
 				lb_probe_slice_key(json_object_get(obj, "object"), key, sizeof(key), &err);
 				json_decref(list);
+				char target[LB_PROBE_MAX_TARGET];
+				if (lb_probe_node_target(json_object_get(obj, "object"),
+							 "http://{ip}:7473/healthz#{name}", target,
+							 sizeof(target), &err) == 1) {
+					if (lb_probe_spec_parse(target, &defaults, &spec, &err) < 0)
+						abort();
+					lb_probe_spec_free(&spec);
+				}
 				int rc = lb_probe_line_parse(obj, &defaults, &spec, &remove, &err);
 				if (rc == LB_PROBE_CMD_ADD) {
 					check(&spec, NULL);

@@ -6,8 +6,10 @@
 #include "icmp_echo.h"
 #include "probe_health.h"
 #include "probe_metrics.h"
+#include "probe_nodes.h"
 #include "probe_slices.h"
 #include "probe_target.h"
+#include "probe_template.h"
 #include "tap.h"
 
 static const struct lb_probe_opts defaults = {.interval_ms = 2000, .timeout_ms = 1000,
@@ -303,6 +305,117 @@ static void slices(struct tap *t)
 	tap_ok(t, lb_probe_slice_template_ok("tcp://192.0.2.1:{port}", &err) < 0, "no address");
 }
 
+static void templates(struct tap *t)
+{
+	struct lb_err err = {""};
+	unsigned all = LB_PROBE_TMPL_IP | LB_PROBE_TMPL_ADDR | LB_PROBE_TMPL_PORT |
+		       LB_PROBE_TMPL_NAME;
+	tap_is_int(t, lb_probe_template_check("tcp://{ip}:{port}", all, all, &err),
+		   LB_PROBE_TMPL_IP | LB_PROBE_TMPL_PORT, "placeholders used");
+	tap_ok(t, lb_probe_template_check("tcp://{name}:80", LB_PROBE_TMPL_IP, LB_PROBE_TMPL_IP,
+					  &err) < 0 && strstr(err.msg, "unknown placeholder") &&
+			  strstr(err.msg, "expected {ip}"),
+	       "a placeholder not allowed here: %s", err.msg);
+	tap_ok(t, lb_probe_template_check("tcp://{ip", all, all, &err) < 0, "unclosed brace");
+	tap_ok(t, lb_probe_template_check("tcp://x:{port}", all, LB_PROBE_TMPL_IP, &err) < 0 &&
+			  strstr(err.msg, "none of {ip}"),
+	       "a needed placeholder missing: %s", err.msg);
+	char out[48];
+	struct lb_probe_tmpl_values v = {"2001:db8::1", 443, "n1"};
+	tap_ok(t, lb_probe_template_fill("{ip}|{addr}|{port}|{name}", &v, out, sizeof(out)) == 0 &&
+			  !strcmp(out, "[2001:db8::1]|2001:db8::1|443|n1"),
+	       "every placeholder filled: %s", out);
+	tap_ok(t, lb_probe_template_fill("{ip}{ip}{ip}", &v, out, 39) < 0,
+	       "a result longer than the buffer is refused");
+	tap_ok(t, lb_probe_template_fill("{ip}{ip}", &v, out, 27) == 0 && strlen(out) == 26,
+	       "a result that just fits");
+	v.addr = NULL;
+	tap_ok(t, lb_probe_template_fill("tcp://{ip}:1", &v, out, sizeof(out)) < 0,
+	       "a missing value is refused");
+	tap_ok(t, lb_probe_template_fill("x", &v, out, 0) < 0, "no room at all");
+}
+
+static json_t *node(const char *name, const char *addresses)
+{
+	char text[1024];
+	snprintf(text, sizeof(text),
+		 "{\"kind\":\"Node\",\"metadata\":{\"name\":\"%s\"},"
+		 "\"status\":{\"addresses\":[%s]}}",
+		 name, addresses);
+	json_t *n = json_loads(text, 0, NULL);
+	if (!n)
+		abort();
+	return n;
+}
+
+static void node_target_is(struct tap *t, const char *name, const char *addresses,
+			   const char *tmpl, int want_rc, const char *want, const char *what)
+{
+	struct lb_err err = {""};
+	char out[128] = "";
+	json_t *n = node(name, addresses);
+	int rc = lb_probe_node_target(n, tmpl, out, sizeof(out), &err);
+	tap_is_int(t, rc, want_rc, "%s: return (%s)", what, err.msg);
+	if (want_rc == 1)
+		tap_is_str(t, out, want, "%s", what);
+	else if (want_rc < 0)
+		tap_ok(t, strstr(err.msg, want) != NULL, "%s: message '%s'", what, err.msg);
+	json_decref(n);
+}
+
+static void nodes(struct tap *t)
+{
+	struct lb_err err = {""};
+	const char *tmpl = "http://{ip}:7473/healthz";
+	node_target_is(t, "n1",
+		       "{\"type\":\"Hostname\",\"address\":\"n1\"},"
+		       "{\"type\":\"ExternalIP\",\"address\":\"203.0.113.1\"},"
+		       "{\"type\":\"InternalIP\",\"address\":\"192.0.2.21\"},"
+		       "{\"type\":\"InternalIP\",\"address\":\"192.0.2.22\"}",
+		       tmpl, 1, "http://192.0.2.21:7473/healthz", "the first InternalIP, not an ExternalIP");
+	node_target_is(t, "n1",
+		       "{\"type\":\"ExternalIP\",\"address\":\"203.0.113.1\"},"
+		       "{\"type\":\"ExternalIP\",\"address\":\"203.0.113.2\"}",
+		       tmpl, 1, "http://203.0.113.1:7473/healthz", "no InternalIP: the first ExternalIP");
+	node_target_is(t, "n1", "{\"type\":\"InternalIP\",\"address\":\"2001:db8::21\"}",
+		       tmpl, 1, "http://[2001:db8::21]:7473/healthz", "IPv6 in brackets for {ip}");
+	node_target_is(t, "n1", "{\"type\":\"InternalIP\",\"address\":\"2001:db8::21\"}",
+		       "icmp://{addr}", 1, "icmp://2001:db8::21", "IPv6 bare for {addr}");
+	node_target_is(t, "node-1.example", "{\"type\":\"InternalIP\",\"address\":\"192.0.2.21\"}",
+		       "tcp://{addr}:22#{name}", 1, "tcp://192.0.2.21:22#node-1.example", "{name}");
+	node_target_is(t, "n1",
+		       "{\"type\":\"InternalIP\",\"address\":\"bad/addr\"},"
+		       "{\"type\":\"InternalIP\"},{\"type\":\"InternalIP\",\"address\":7},"
+		       "{\"type\":\"InternalIP\",\"address\":\"192.0.2.23\"}",
+		       tmpl, 1, "http://192.0.2.23:7473/healthz", "entries that are no IP are passed over");
+	node_target_is(t, "n1", "{\"type\":\"Hostname\",\"address\":\"n1\"}", tmpl, 0, NULL,
+		       "no InternalIP or ExternalIP: no target yet");
+	node_target_is(t, "n1", "", "http://{name}:7473/", 1, "http://n1:7473/",
+		       "{name} alone needs no address");
+	node_target_is(t, "N1;rm", "", tmpl, -1, "RFC 1123", "a name that is not a DNS subdomain");
+	node_target_is(t, "-n1", "", tmpl, -1, "RFC 1123", "a name starting with '-'");
+	node_target_is(t, "n1", "{\"type\":\"InternalIP\",\"address\":\"192.0.2.21\"}",
+		       "{ip}{ip}{ip}{ip}{ip}{ip}{ip}{ip}{ip}{ip}{ip}{ip}{ip}", -1, "longer than",
+		       "a target too long for the buffer");
+	json_t *n = json_loads("{\"kind\":\"Service\",\"metadata\":{\"name\":\"a\"}}", 0, NULL);
+	tap_ok(t, lb_probe_node_name(n, &err) == NULL && strstr(err.msg, "not a Node"),
+	       "another kind is refused: %s", err.msg);
+	json_decref(n);
+	n = json_loads("{\"kind\":\"Node\",\"metadata\":{}}", 0, NULL);
+	tap_ok(t, lb_probe_node_name(n, &err) == NULL && strstr(err.msg, "metadata.name"),
+	       "no name is refused: %s", err.msg);
+	json_decref(n);
+	n = json_loads("{\"kind\":\"Node\",\"metadata\":{\"name\":\"n\"},\"status\":{\"addresses\":{}}}",
+		       0, NULL);
+	tap_ok(t, lb_probe_node_addr(n) == NULL, "addresses not a list: no address");
+	json_decref(n);
+	tap_ok(t, lb_probe_node_template_ok("http://{ip}:7473/healthz", &err) == 0, "node template ok");
+	tap_ok(t, lb_probe_node_template_ok("http://{name}/", &err) == 0, "{name} alone is a template");
+	tap_ok(t, lb_probe_node_template_ok("tcp://{ip}:{port}", &err) < 0, "no {port} for nodes");
+	tap_ok(t, lb_probe_node_template_ok("tcp://192.0.2.1:80", &err) < 0,
+	       "a template without placeholders would make one target of every node");
+}
+
 int main(void)
 {
 	struct tap t = {0, 0};
@@ -313,5 +426,7 @@ int main(void)
 	icmp(&t);
 	metrics(&t);
 	slices(&t);
+	templates(&t);
+	nodes(&t);
 	return tap_done(&t);
 }
