@@ -3,7 +3,9 @@
  * Serving: answers ARP requests and IPv6 Neighbor Solicitations for the
  * VIPs it owns with the interface's MAC, and announces each VIP it acquires
  * (gratuitous ARP, unsolicited NA). Capture is libpcap with a kernel BPF
- * filter, injection libnet; frames are parsed and built by lib/arp_frame.
+ * filter, injection on the capture's own packet socket (pcap_inject: one
+ * send(2) of a frame built on the stack, no per-packet lookup or
+ * allocation); frames are parsed and built by lib/arp_frame.
  * --probe is an iputils-arping work-alike, --monitor a conflict watcher. */
 #include <errno.h>
 #include <ifaddrs.h>
@@ -11,12 +13,16 @@
 #include <limits.h>
 #include <linux/capability.h>
 #include <net/if.h>
+#include <net/if_arp.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -24,12 +30,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <libnet.h>
 #include <pcap/pcap.h>
 
 #include "addr.h"
 #include "arp_claims.h"
 #include "arp_frame.h"
+#include "arp_probe.h"
 #include "cli.h"
 #include "emit.h"
 #include "exitcode.h"
@@ -44,20 +50,29 @@
 
 enum {
 	OPT_IFACE = 1,
+	OPT_SHORT_I,
 };
 
 struct opts {
+	struct {
+		const char *arg;
+		int short_i;
+	} ifargs[2 * MAX_IFACES];
+	size_t nifargs;
 	const char *ifnames[MAX_IFACES];
 	size_t nifnames;
 	int force;
 	int garp_count;
 	int garp_interval_ms;
 	int refresh_s;
+	int sched_fifo;
+	int busy_poll_us;
 	/* --probe */
 	char *probe;
 	int count;
 	int deadline;
 	int first;
+	int interval_s;
 	char *source;
 	int dad;
 	int unsolicited;
@@ -76,7 +91,6 @@ struct iface {
 	uint8_t mac[LB_ETH_ALEN];
 	pcap_t *pcap;
 	int fd;
-	libnet_t *net;
 	int mcast_fd; /* joins the VIPs' solicited-node groups */
 	struct lb_hset vips;
 	unsigned long frames, malformed, answered, sent, send_errors;
@@ -95,13 +109,15 @@ struct run {
 	struct opts o;
 	struct iface ifs[MAX_IFACES];
 	size_t nifs;
+	/* The earliest announcement due (0: none), so that the VIP table is
+	 * walked when one is due, not on every packet. */
+	uint64_t next_due;
+	/* --busy-poll's budget: microseconds spun in the current second. */
+	uint64_t spin_window_us, spun_us;
 	int json;
 	int output_failed;
 	/* --probe */
-	struct lb_addr target, source;
-	uint8_t peer_mac[LB_ETH_ALEN];
-	int have_peer;
-	int sent, brd_sent, received;
+	struct lb_arp_probe probe;
 	struct timeval last_sent;
 	/* --monitor */
 	struct lb_prefix *watch;
@@ -117,6 +133,13 @@ static uint64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
 }
 
 static uint64_t addr_hash_entry(const void *e)
@@ -158,24 +181,52 @@ static json_t *addr_json(const struct lb_addr *a)
 	return json_string(lb_addr_format(a, buf));
 }
 
+/* -i, -I and --interface as given, in order: what -i means is known only
+ * once every option is read (with --probe it is arping's interval). */
 static int on_option(void *ctx, int val, const char *arg, struct lb_err *err)
 {
 	struct opts *o = ctx;
-	if (val != OPT_IFACE)
+	if (val != OPT_IFACE && val != OPT_SHORT_I)
 		return lb_err_set(err, "unknown option");
-	if (o->nifnames == MAX_IFACES)
+	if (o->nifargs == 2 * MAX_IFACES)
 		return lb_err_set(err, "at most %d interfaces", MAX_IFACES);
-	if (!arg[0] || strlen(arg) >= IF_NAMESIZE)
-		return lb_err_set(err, "'%s': not an interface name", arg);
-	for (size_t i = 0; i < o->nifnames; i++) {
-		if (!strcmp(o->ifnames[i], arg))
-			return lb_err_set(err, "interface %s given twice", arg);
-	}
-	o->ifnames[o->nifnames] = strdup(arg);
-	if (!o->ifnames[o->nifnames])
+	o->ifargs[o->nifargs].arg = strdup(arg); /* lb_cli frees arg */
+	if (!o->ifargs[o->nifargs].arg)
 		return lb_err_set(err, "out of memory");
-	o->nifnames++;
+	o->ifargs[o->nifargs].short_i = val == OPT_SHORT_I;
+	o->nifargs++;
 	return 0;
+}
+
+/* iputils arping's -i is the interval between probes, in whole seconds;
+ * elsewhere -i is --interface, as in every lbkit tool. */
+static void resolve_ifaces(struct run *r)
+{
+	struct opts *o = &r->o;
+	for (size_t i = 0; i < o->nifargs; i++) {
+		const char *arg = o->ifargs[i].arg;
+		if (o->probe && o->ifargs[i].short_i) {
+			char *end;
+			errno = 0;
+			long v = strtol(arg, &end, 10);
+			/* iputils takes 0 too, and then never sends a second
+			 * probe; lbkit refuses it. */
+			if (end == arg || *end || errno || v < 1 || v > INT_MAX / 1000)
+				lb_cli_usage_error(&r->cli, "-i '%s': not a whole number of seconds "
+							    "(1 or more)", arg);
+			o->interval_s = (int)v;
+			continue;
+		}
+		if (o->nifnames == MAX_IFACES)
+			lb_cli_usage_error(&r->cli, "at most %d interfaces", MAX_IFACES);
+		if (!arg[0] || strlen(arg) >= IF_NAMESIZE)
+			lb_cli_usage_error(&r->cli, "'%s': not an interface name", arg);
+		for (size_t j = 0; j < o->nifnames; j++) {
+			if (!strcmp(o->ifnames[j], arg))
+				lb_cli_usage_error(&r->cli, "interface %s given twice", arg);
+		}
+		o->ifnames[o->nifnames++] = arg;
+	}
 }
 
 /* The addresses configured on this host's interfaces (all of them: the
@@ -235,7 +286,7 @@ static int env_exit(const struct run *r)
 static void open_iface(struct run *r, struct iface *ifc, const char *name, const char *filter,
 		       pcap_direction_t dir)
 {
-	char eb[PCAP_ERRBUF_SIZE > LIBNET_ERRBUF_SIZE ? PCAP_ERRBUF_SIZE : LIBNET_ERRBUF_SIZE];
+	char eb[PCAP_ERRBUF_SIZE];
 	const struct lb_log *log = &r->cli.log;
 	struct bpf_program prog;
 
@@ -271,14 +322,14 @@ static void open_iface(struct run *r, struct iface *ifc, const char *name, const
 		lb_fatalx(log, env_exit(r), "%s: %s", name, eb);
 	ifc->fd = pcap_get_selectable_fd(ifc->pcap);
 
-	ifc->net = libnet_init(LIBNET_LINK_ADV, name, eb);
-	if (!ifc->net)
-		lb_fatalx(log, env_exit(r), "%s: unable to open injection: %s", name, eb);
-	struct libnet_ether_addr *hw = libnet_get_hwaddr(ifc->net);
-	if (!hw)
-		lb_fatalx(log, env_exit(r), "%s: no hardware address: %s", name,
-			  libnet_geterror(ifc->net));
-	memcpy(ifc->mac, hw->ether_addr_octet, LB_ETH_ALEN);
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", name);
+	if (ioctl(ifc->fd, SIOCGIFHWADDR, &ifr) < 0)
+		lb_fatal(log, env_exit(r), "%s: hardware address", name);
+	if (ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER)
+		lb_fatalx(log, env_exit(r), "%s: not an Ethernet interface", name);
+	memcpy(ifc->mac, ifr.ifr_hwaddr.sa_data, LB_ETH_ALEN);
 
 	ifc->mcast_fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (ifc->mcast_fd < 0)
@@ -286,8 +337,8 @@ static void open_iface(struct run *r, struct iface *ifc, const char *name, const
 			 strerror(errno));
 }
 
-/* Everything that needed privilege is open: keep CAP_NET_RAW (libnet and
- * libpcap write and read on their raw sockets) and drop the rest, from the
+/* Everything that needed privilege is open: keep CAP_NET_RAW (the capture
+ * socket is read and written) and drop the rest, from the
  * bounding set too so no exec can regain them. */
 static void drop_privileges(struct run *r)
 {
@@ -310,16 +361,19 @@ static void drop_privileges(struct run *r)
 	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 }
 
-static void send_frame(struct iface *ifc, const uint8_t *frame, size_t len)
+static int send_frame(struct iface *ifc, const uint8_t *frame, size_t len)
 {
 	if (!len)
-		return;
-	if (libnet_adv_write_link(ifc->net, frame, (uint32_t)len) < 0) {
+		return -1;
+	/* libpcap's inject is a bare send(2) on the capture socket, which
+	 * is bound to the interface. */
+	if (pcap_inject(ifc->pcap, frame, len) < 0) {
 		if (ifc->send_errors++ < MALFORMED_LOG_LIMIT)
-			lb_warnx(&ifc->r->cli.log, "%s: send: %s", ifc->name, libnet_geterror(ifc->net));
-		return;
+			lb_warnx(&ifc->r->cli.log, "%s: send: %s", ifc->name, pcap_geterr(ifc->pcap));
+		return -1;
 	}
 	ifc->sent++;
+	return 0;
 }
 
 /* ---- serving ------------------------------------------------------------------ */
@@ -436,6 +490,8 @@ static int add_vip(struct run *r, struct iface *ifc, const struct lb_addr *a, st
 	v->next_ms = r->o.garp_count > 0 ? now_ms() : 0;
 	if (!v->next_ms && r->o.refresh_s > 0)
 		v->next_ms = now_ms() + (uint64_t)r->o.refresh_s * 1000;
+	if (v->next_ms && (!r->next_due || v->next_ms < r->next_due))
+		r->next_due = v->next_ms;
 	lb_info(&r->cli.log, "%s: announcing %s", ifc->name, abuf);
 	emit(r, vip_record("ANNOUNCED", v));
 	return 0;
@@ -575,6 +631,59 @@ static int handle_line(struct run *r, json_t *obj, struct lb_err *err)
 	return add_vip(r, ifc, &a, err);
 }
 
+/* The kernel answers ARP in softirq context, ahead of every process; a
+ * user-space answerer on a busy machine waits for a CPU behind other
+ * processes, which is the tail of its latency. SCHED_FIFO puts it ahead
+ * of them (needs CAP_SYS_NICE, used here before it is dropped); locked
+ * memory keeps page faults off the path. The kernel's RT throttling
+ * (sched_rt_runtime_us) still leaves the other processes 5% of a CPU
+ * should this one spin. */
+static void set_realtime(struct run *r)
+{
+	struct sched_param sp = {.sched_priority = r->o.sched_fifo};
+	if (sched_setscheduler(0, SCHED_FIFO | SCHED_RESET_ON_FORK, &sp) < 0)
+		lb_fatal(&r->cli.log, LB_EXIT_ENV, "--sched-fifo %d", r->o.sched_fifo);
+	if (mlockall(MCL_CURRENT | MCL_FUTURE) < 0)
+		lb_warn(&r->cli.log, "--sched-fifo: memory not locked");
+}
+
+/* Reads whatever the captures hold; returns the number of frames. */
+static int dispatch_all(struct run *r)
+{
+	int total = 0;
+	for (size_t i = 0; i < r->nifs; i++) {
+		int n = pcap_dispatch(r->ifs[i].pcap, 256, serve_packet, (u_char *)&r->ifs[i]);
+		if (n < 0)
+			lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s: %s", r->ifs[i].name,
+				  pcap_geterr(r->ifs[i].pcap));
+		total += n;
+	}
+	return total;
+}
+
+/* --busy-poll: after frames came, keep reading the rings for a while
+ * instead of sleeping, so that a request arriving soon after finds the
+ * process awake; each empty read is one poll(2) with a zero timeout.
+ * Spinning is capped at half of each second: a real-time process that
+ * never sleeps is stopped by the kernel's RT throttling for tens of
+ * milliseconds at a time (measured: p99 over 30 ms), far worse than
+ * sleeping between requests. */
+static void busy_poll(struct run *r)
+{
+	uint64_t t = now_us(), until = t + (uint64_t)r->o.busy_poll_us;
+	if (t - r->spin_window_us >= 1000000) {
+		r->spin_window_us = t;
+		r->spun_us = 0;
+	}
+	uint64_t start = t;
+	while (t < until && r->spun_us + (t - start) < 500000) {
+		if (dispatch_all(r) > 0)
+			until = now_us() + (uint64_t)r->o.busy_poll_us;
+		t = now_us();
+	}
+	r->spun_us += t - start;
+}
+
 static int serve(struct run *r)
 {
 	struct lb_err err;
@@ -586,6 +695,8 @@ static int serve(struct run *r)
 	for (size_t i = 0; i < r->o.nifnames; i++)
 		open_iface(r, &r->ifs[r->nifs++], r->o.ifnames[i],
 			   "(arp and arp[6:2] = 1) or (icmp6 and ip6[40] = 135)", PCAP_D_IN);
+	if (r->o.sched_fifo)
+		set_realtime(r);
 	drop_privileges(r);
 
 	for (int i = 0; i < r->cli.nargs; i++) {
@@ -601,10 +712,15 @@ static int serve(struct run *r)
 	int stdin_open = 1, code = LB_EXIT_OK;
 	struct pollfd pfd[MAX_IFACES + 2];
 	for (;;) {
-		struct due d = {now_ms(), 0, r};
-		for (size_t i = 0; i < r->nifs; i++)
-			lb_hset_each(&r->ifs[i].vips, run_announcements, &d);
-		int timeout = d.next ? (int)(d.next - d.now) : -1;
+		uint64_t now = now_ms();
+		if (r->next_due && now >= r->next_due) {
+			struct due d = {now, 0, r};
+			for (size_t i = 0; i < r->nifs; i++)
+				lb_hset_each(&r->ifs[i].vips, run_announcements, &d);
+			r->next_due = d.next;
+		}
+		uint64_t wait = r->next_due ? r->next_due - now : 0;
+		int timeout = !r->next_due ? -1 : wait > INT_MAX ? INT_MAX : (int)wait;
 		size_t n = 0;
 		pfd[n++] = (struct pollfd){sfd, POLLIN, 0};
 		pfd[n++] = (struct pollfd){stdin_open ? STDIN_FILENO : -1, POLLIN, 0};
@@ -615,15 +731,16 @@ static int serve(struct run *r)
 				continue;
 			lb_fatal(&r->cli.log, LB_EXIT_ENV, "poll");
 		}
+		int frames = 0;
 		for (size_t i = 0; i < r->nifs; i++) {
 			if (pfd[2 + i].revents & (POLLERR | POLLNVAL))
 				lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s: capture failed (interface gone?)",
 					  r->ifs[i].name);
-			if (pfd[2 + i].revents &&
-			    pcap_dispatch(r->ifs[i].pcap, 256, serve_packet, (u_char *)&r->ifs[i]) < 0)
-				lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s: %s", r->ifs[i].name,
-					  pcap_geterr(r->ifs[i].pcap));
+			if (pfd[2 + i].revents)
+				frames = 1;
 		}
+		if (frames && dispatch_all(r) > 0 && r->o.busy_poll_us > 0)
+			busy_poll(r);
 		if (pfd[0].revents) {
 			int sig = lb_sig_read(sfd);
 			if (sig == SIGHUP) {
@@ -666,98 +783,44 @@ static int serve(struct run *r)
 
 /* ---- --probe: arping -------------------------------------------------------- */
 
-static void probe_send(struct run *r, struct iface *ifc)
-{
-	uint8_t frame[LB_NDP_FRAME_MAX];
-	static const uint8_t zero[LB_ETH_ALEN];
-	size_t len;
-	int broadcast = !r->have_peer || r->o.broadcast_only;
-	if (r->target.family == LB_AF_INET) {
-		const uint8_t *dst = broadcast ? lb_arp_frame_broadcast : r->peer_mac;
-		if (r->o.unsolicited || r->o.unsolicited_reply)
-			len = lb_arp_frame_build_arp(frame, sizeof(frame), lb_arp_frame_broadcast, ifc->mac,
-						     r->o.unsolicited_reply ? 2 : 1, ifc->mac, &r->target,
-						     r->o.unsolicited_reply ? ifc->mac : zero,
-						     &r->target);
-		else
-			len = lb_arp_frame_build_arp(frame, sizeof(frame), dst, ifc->mac, 1, ifc->mac,
-						     &r->source, broadcast ? zero : r->peer_mac,
-						     &r->target);
-	} else if (r->o.unsolicited || r->o.unsolicited_reply) {
-		struct lb_addr all_nodes = {LB_AF_INET6, {0xff, 0x02, [15] = 1}};
-		uint8_t mac[LB_ETH_ALEN];
-		lb_arp_frame_mcast_mac(&all_nodes, mac);
-		len = lb_arp_frame_build_na(frame, sizeof(frame), mac, ifc->mac, &all_nodes,
-					    &r->target, LB_NA_OVERRIDE);
-	} else {
-		struct lb_addr dst = r->target;
-		uint8_t mac[LB_ETH_ALEN];
-		if (broadcast) {
-			lb_arp_frame_solicited_node(&r->target, &dst);
-			lb_arp_frame_mcast_mac(&dst, mac);
-		} else {
-			memcpy(mac, r->peer_mac, LB_ETH_ALEN);
-		}
-		len = lb_arp_frame_build_ns(frame, sizeof(frame), mac, ifc->mac, &r->source, &dst,
-					    &r->target);
-	}
-	gettimeofday(&r->last_sent, NULL);
-	send_frame(ifc, frame, len);
-	r->sent++;
-	if (broadcast)
-		r->brd_sent++;
-}
-
 static void probe_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct iface *ifc = (struct iface *)user;
 	struct run *r = ifc->r;
 	struct lb_arp_frame f;
 	struct lb_err err;
+	struct lb_arp_probe_response resp;
 	int rc = lb_arp_frame_parse(bytes, h->caplen, &f, &err);
 	if (rc < 0) {
 		ifc->malformed++;
 		lb_debug(&r->cli.log, "%s: dropped malformed frame: %s", ifc->name, err.msg);
 		return;
 	}
-	const uint8_t *mac;
-	if (rc == 0)
+	if (rc == 0 || r->probe.done || !lb_arp_probe_accept(&r->probe, &f, &resp))
 		return;
-	if (f.kind == LB_ARP_FRAME_ARP_REPLY && lb_addr_eq(&f.spa, &r->target))
-		mac = f.sha;
-	else if (f.kind == LB_ARP_FRAME_NA && lb_addr_eq(&f.target, &r->target))
-		mac = f.has_lladdr ? f.lladdr : f.eth_src;
-	else
-		return;
-	if (r->o.unsolicited || r->o.unsolicited_reply)
-		return;
-	char abuf[LB_ADDR_STRLEN], mbuf[18], obuf[18];
-	if (r->received && memcmp(mac, r->peer_mac, LB_ETH_ALEN))
+	if (resp.other_mac) {
+		char abuf[LB_ADDR_STRLEN], mbuf[18], obuf[18];
 		lb_warnx(&r->cli.log, "%s answered from two MACs: %s and %s (duplicate address?)",
-			 lb_addr_format(&r->target, abuf),
-			 lb_arp_frame_format_mac(r->peer_mac, true, obuf),
-			 lb_arp_frame_format_mac(mac, true, mbuf));
-	r->received++;
-	if (!r->have_peer) {
-		memcpy(r->peer_mac, mac, LB_ETH_ALEN);
-		r->have_peer = 1;
+			 lb_addr_format(&r->probe.target, abuf),
+			 lb_arp_frame_format_mac(r->probe.first_mac, true, obuf),
+			 lb_arp_frame_format_mac(resp.mac, true, mbuf));
 	}
 	if (r->cli.quiet)
 		return;
 	struct timeval rtt;
 	timersub(&h->ts, &r->last_sent, &rtt);
 	long usec = rtt.tv_sec < 0 ? 0 : (long)rtt.tv_sec * 1000000 + (long)rtt.tv_usec;
-	/* iputils' exact layout, which scripts parse: two spaces before the time. */
-	printf("%s reply from %s [%s]  %ld.%03ldms\n", (f.eth_dst[0] & 1) ? "Broadcast" : "Unicast",
-	       lb_addr_format(&r->target, abuf), lb_arp_frame_format_mac(mac, true, mbuf),
-	       usec / 1000, usec % 1000);
+	printf("%s %ld.%03ldms\n", resp.line, usec / 1000, usec % 1000);
 	fflush(stdout);
 }
 
 static int probe(struct run *r)
 {
 	struct lb_err err;
-	if (lb_addr_parse(r->o.probe, &r->target, &err) < 0)
+	struct lb_arp_probe *p = &r->probe;
+	char buf[256];
+	lb_arp_probe_init(p);
+	if (lb_addr_parse(r->o.probe, &p->target, &err) < 0)
 		lb_cli_usage_error(&r->cli, "--probe: %s", err.msg);
 	if (r->o.nifnames != 1)
 		lb_cli_usage_error(&r->cli, "--probe needs one interface (-I IFACE)");
@@ -765,69 +828,64 @@ static int probe(struct run *r)
 		lb_cli_usage_error(&r->cli, "--probe takes no operands");
 	if (r->o.dad && (r->o.unsolicited || r->o.unsolicited_reply))
 		lb_cli_usage_error(&r->cli, "-D and -U/-A exclude each other");
-	int v4 = r->target.family == LB_AF_INET;
-	memset(&r->source, 0, sizeof(r->source));
-	r->source.family = r->target.family;
+	if (r->o.count < 0 || r->o.deadline < 0)
+		lb_cli_usage_error(&r->cli, "-c and -w take positive numbers");
+	p->count = r->o.count;
+	p->deadline_s = r->o.deadline;
+	p->interval_s = r->o.interval_s;
+	/* -D implies -f (iputils): one answer proves the address taken. */
+	p->first = r->o.first || r->o.dad;
+	p->dad = r->o.dad;
+	p->unsolicited = r->o.unsolicited || r->o.unsolicited_reply;
+	p->advert = r->o.unsolicited_reply;
+	p->broadcast_only = r->o.broadcast_only;
+	int v4 = p->target.family == LB_AF_INET;
+	memset(&p->source, 0, sizeof(p->source));
+	p->source.family = p->target.family;
+	/* The sender address, as iputils picks it: -s; 0.0.0.0 for DAD; the
+	 * target itself for -U/-A; else the interface's own address. */
 	if (r->o.source) {
-		if (lb_addr_parse(r->o.source, &r->source, &err) < 0)
+		if (lb_addr_parse(r->o.source, &p->source, &err) < 0)
 			lb_cli_usage_error(&r->cli, "-s: %s", err.msg);
-		if (r->source.family != r->target.family)
+		if (p->source.family != p->target.family)
 			lb_cli_usage_error(&r->cli, "-s %s and %s are of different families",
 					   r->o.source, r->o.probe);
 	} else if (!if_nametoindex(r->o.ifnames[0])) {
 		lb_fatalx(&r->cli.log, env_exit(r), "interface %s: no such device", r->o.ifnames[0]);
-	} else if (!r->o.dad && !r->o.unsolicited && !r->o.unsolicited_reply &&
-		   iface_address(r->o.ifnames[0], r->target.family, &r->source) < 0) {
+	} else if (p->unsolicited) {
+		p->source = p->target;
+	} else if (!p->dad && iface_address(r->o.ifnames[0], p->target.family, &p->source) < 0) {
 		lb_fatalx(&r->cli.log, LB_EXIT_USAGE, "%s has no IPv%d address to send from (use -s)",
 			  r->o.ifnames[0], v4 ? 4 : 6);
 	}
-	/* -D implies -f (iputils): one answer proves the address taken. */
-	if (r->o.dad)
-		r->o.first = 1;
 	struct iface *ifc = &r->ifs[r->nifs++];
-	open_iface(r, ifc, r->o.ifnames[0],
-		   v4 ? "arp and arp[6:2] = 2" : "icmp6 and ip6[40] = 136", PCAP_D_IN);
+	open_iface(r, ifc, r->o.ifnames[0], v4 ? "arp" : "icmp6 and ip6[40] = 136", PCAP_D_IN);
+	memcpy(p->mac, ifc->mac, LB_ETH_ALEN);
 	drop_privileges(r);
 	int sfd = lb_sig_open(0, &err);
 	if (sfd < 0)
 		lb_fatalx(&r->cli.log, env_exit(r), "%s", err.msg);
 
-	char abuf[LB_ADDR_STRLEN], sbuf[LB_ADDR_STRLEN];
 	if (!r->cli.quiet) {
-		printf("ARPING %s from %s %s\n", lb_addr_format(&r->target, abuf),
-		       lb_addr_format(&r->source, sbuf), ifc->name);
+		lb_arp_probe_header(p, ifc->name, buf, sizeof(buf));
+		fputs(buf, stdout);
 		fflush(stdout);
 	}
-	/* iputils' pacing: a probe a second; without -w the run ends a second
-	 * after the count-th probe, with -w at the deadline or after count
-	 * replies. */
-	uint64_t start = now_ms(), next = start, end = 0;
-	int code;
 	for (;;) {
-		uint64_t t = now_ms();
-		if (r->o.deadline > 0 && t >= start + (uint64_t)r->o.deadline * 1000)
+		uint64_t wake = 0, t = now_ms();
+		enum lb_arp_probe_step step = lb_arp_probe_step(p, t, &wake);
+		if (step == LB_ARP_PROBE_STOP)
 			break;
-		if (end && t >= end)
-			break;
-		if (r->o.first && r->received)
-			break;
-		if (r->o.deadline > 0 && r->o.count > 0 && r->received >= r->o.count)
-			break;
-		if (!end && t >= next) {
-			probe_send(r, ifc);
-			next = t + 1000;
-			if ((r->o.unsolicited || r->o.unsolicited_reply) && r->o.count > 0 &&
-			    r->sent >= r->o.count)
-				break;
-			if (r->o.deadline <= 0 && r->o.count > 0 && r->sent >= r->o.count)
-				end = t + 1000;
+		if (step == LB_ARP_PROBE_SEND) {
+			uint8_t frame[LB_NDP_FRAME_MAX];
+			size_t len = lb_arp_probe_build(p, frame, sizeof(frame));
+			gettimeofday(&r->last_sent, NULL);
+			if (send_frame(ifc, frame, len) == 0)
+				lb_arp_probe_sent(p);
+			continue;
 		}
-		uint64_t wake = end ? end : next;
-		if (r->o.deadline > 0 && start + (uint64_t)r->o.deadline * 1000 < wake)
-			wake = start + (uint64_t)r->o.deadline * 1000;
 		struct pollfd pfd[2] = {{ifc->fd, POLLIN, 0}, {sfd, POLLIN, 0}};
-		int timeout = wake > t ? (int)(wake - t) : 0;
-		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+		if (poll(pfd, 2, wake > t ? (int)(wake - t) : 0) < 0 && errno != EINTR)
 			lb_fatal(&r->cli.log, env_exit(r), "poll");
 		if (pfd[0].revents && pcap_dispatch(ifc->pcap, 64, probe_packet, (u_char *)ifc) < 0)
 			lb_fatalx(&r->cli.log, env_exit(r), "%s: %s", ifc->name, pcap_geterr(ifc->pcap));
@@ -835,17 +893,11 @@ static int probe(struct run *r)
 			break; /* iputils prints its summary on SIGINT too */
 	}
 	if (!r->cli.quiet) {
-		printf("Sent %d probes (%d broadcast(s))\n", r->sent, r->brd_sent);
-		printf("Received %d response(s)\n", r->received);
+		lb_arp_probe_summary(p, buf, sizeof(buf));
+		fputs(buf, stdout);
 	}
 	close(sfd);
-	if (r->o.dad)
-		code = r->received ? LB_EXIT_NEGATIVE : LB_EXIT_OK;
-	else if (r->o.unsolicited || r->o.unsolicited_reply)
-		code = LB_EXIT_OK;
-	else
-		code = r->received ? LB_EXIT_OK : LB_EXIT_NEGATIVE;
-	return code;
+	return lb_arp_probe_exit_code(p);
 }
 
 /* ---- --monitor ---------------------------------------------------------------- */
@@ -1058,13 +1110,11 @@ static void close_ifaces(struct run *r)
 		lb_hset_free(&ifc->vips);
 		if (ifc->pcap)
 			pcap_close(ifc->pcap);
-		if (ifc->net)
-			libnet_destroy(ifc->net);
 		if (ifc->mcast_fd >= 0)
 			close(ifc->mcast_fd);
 	}
-	for (size_t i = 0; i < r->o.nifnames; i++)
-		free((void *)r->o.ifnames[i]);
+	for (size_t i = 0; i < r->o.nifargs; i++)
+		free((void *)r->o.ifargs[i].arg);
 }
 
 int main(int argc, const char **argv)
@@ -1074,9 +1124,12 @@ int main(int argc, const char **argv)
 	r.o.garp_interval_ms = 1000;
 	r.o.window_s = 10;
 	const struct poptOption options[] = {
-		{"interface", 'i', POPT_ARG_STRING, NULL, OPT_IFACE,
+		{"interface", 0, POPT_ARG_STRING, NULL, OPT_IFACE,
 		 "serve (or probe, or monitor) this interface; repeatable: VIP operands go to the "
 		 "first, stdin lines name theirs", "IFACE"},
+		{NULL, 'i', POPT_ARG_STRING, NULL, OPT_SHORT_I,
+		 "same as --interface; with --probe, arping's -i: seconds between probes "
+		 "(default 1)", "IFACE|SECONDS"},
 		{NULL, 'I', POPT_ARG_STRING | POPT_ARGFLAG_DOC_HIDDEN, NULL, OPT_IFACE,
 		 "same as -i (arping's spelling)", "IFACE"},
 		{"force", 0, POPT_ARG_NONE, &r.o.force, 0,
@@ -1088,6 +1141,12 @@ int main(int argc, const char **argv)
 		{"refresh", 0, POPT_ARG_INT, &r.o.refresh_s, 0,
 		 "re-announce every VIP every SECONDS, for switches that age entries out "
 		 "(default 0: never)", "SECONDS"},
+		{"sched-fifo", 0, POPT_ARG_INT, &r.o.sched_fifo, 0,
+		 "serve with the SCHED_FIFO real-time policy at PRIO (1-99) and locked memory, "
+		 "ahead of other processes (needs CAP_SYS_NICE) (default 0: normal)", "PRIO"},
+		{"busy-poll", 0, POPT_ARG_INT, &r.o.busy_poll_us, 0,
+		 "after answering, keep reading for more requests for USEC microseconds before "
+		 "sleeping (default 0)", "USEC"},
 		{"probe", 0, POPT_ARG_STRING, &r.o.probe, 0,
 		 "arping mode: ask who has IP (ARP, or NS for IPv6) and print the replies", "IP"},
 		{"count", 'c', POPT_ARG_INT, &r.o.count, 0,
@@ -1117,7 +1176,7 @@ int main(int argc, const char **argv)
 	};
 	const struct lb_cli_spec spec = {
 		.prog = "lb-arp-announce",
-		.args = "[OPTION...] -i IFACE [VIP...] | --probe IP -I IFACE | --monitor -i IFACE "
+		.args = "[OPTION...] -i IFACE [VIP...] | --probe IP -I IFACE [-i SECONDS] | --monitor -i IFACE "
 			"[IP|PREFIX...]",
 		.summary = "Answer ARP and IPv6 neighbour solicitations for VIPs (ANNOUNCE/WITHDRAW lines "
 			   "on stdin);\nor probe like arping; or watch for two hosts claiming one IP.",
@@ -1127,9 +1186,15 @@ int main(int argc, const char **argv)
 		.ctx = &r.o,
 	};
 	lb_cli_parse(&r.cli, &spec, argc, argv);
+	r.o.interval_s = 1;
+	resolve_ifaces(&r);
 	r.json = lb_cli_json_output(&r.cli);
 	if (r.o.probe && r.o.monitor)
 		lb_cli_usage_error(&r.cli, "--probe and --monitor exclude each other");
+	if (r.o.sched_fifo < 0 || r.o.sched_fifo > 99)
+		lb_cli_usage_error(&r.cli, "--sched-fifo: a priority from 1 to 99 (0: off)");
+	if (r.o.busy_poll_us < 0 || r.o.busy_poll_us > 1000000)
+		lb_cli_usage_error(&r.cli, "--busy-poll: 0 to 1000000 microseconds");
 	if (r.o.garp_count < 0 || r.o.garp_interval_ms < 1 || r.o.refresh_s < 0)
 		lb_cli_usage_error(&r.cli, "--garp-count, --garp-interval and --refresh take "
 					   "non-negative numbers (interval at least 1)");
