@@ -67,17 +67,8 @@ esac
 sv_log_format=$opt_log_format
 sv_quiet=$opt_quiet
 
-# The tools installed beside this script first: the same version.
-case $0 in
-*/*) PATH=${0%/*}:$PATH ;;
-esac
-
-# Options every stage takes.
-common="--log-format $opt_log_format"
-i=0
-while [ $i -lt "$opt_verbose" ]; do common="$common -v"; i=$((i + 1)); done
-i=0
-while [ $i -lt "$opt_quiet" ]; do common="$common -q"; i=$((i + 1)); done
+sv_stage_common "$opt_verbose" "$opt_quiet" "$opt_log_format"
+common=$sv_common
 
 sv_setup "$sv_prog" "${opt_run_dir:-${TMPDIR:-/tmp}}"
 

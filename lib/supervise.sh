@@ -81,6 +81,20 @@ sv_quote () {
 }
 
 # sv_setup PROG RUN_PARENT: the private run directory and the events FIFO.
+# sv_stage_common VERBOSE QUIET LOG_FORMAT: sets $sv_common, the options
+# every stage takes, and puts the tools installed beside this script first
+# on PATH, so the stages are of the script's own version.
+sv_stage_common () {
+	case $0 in
+	*/*) PATH=${0%/*}:$PATH ;;
+	esac
+	sv_common="--log-format $3"
+	sv_n=0
+	while [ $sv_n -lt "$1" ]; do sv_common="$sv_common -v"; sv_n=$((sv_n + 1)); done
+	sv_n=0
+	while [ $sv_n -lt "$2" ]; do sv_common="$sv_common -q"; sv_n=$((sv_n + 1)); done
+}
+
 sv_setup () {
 	sv_prog=$1
 	mkdir -p "$2" 2>/dev/null
