@@ -416,30 +416,80 @@ static bool node_usable(const struct lb_elect *e, const json_t *node)
 	return !probed_down(e, node, name);
 }
 
-/* externalTrafficPolicy: Local keeps the client's address only when the
- * node that takes the traffic has a ready endpoint itself; an endpoint whose
- * conditions.ready is absent counts as ready (discovery.k8s.io/v1). */
-static bool has_local_endpoint(const struct lb_elect *e, const json_t *svc, const char *node)
+/* An endpoint can take traffic when conditions.ready is absent or true
+ * (discovery.k8s.io/v1: absent means ready), or when it is terminating but
+ * conditions.serving is still true: Kubernetes (KEP-1669) and MetalLB's
+ * speaker keep sending to such an endpoint while nothing else is left. */
+static bool endpoint_serves(const json_t *ep)
 {
+	const json_t *cond = json_object_get(ep, "conditions");
+	const json_t *ready = json_object_get(cond, "ready");
+	if (!ready || json_is_null(ready) || json_is_true(ready))
+		return true;
+	return json_is_true(json_object_get(cond, "serving"));
+}
+
+static bool slice_of(const json_t *slice, const json_t *svc)
+{
+	const char *owner =
+		json_string_value(json_object_get(labels_of(slice), "kubernetes.io/service-name"));
 	const char *svcname = name_of(svc);
-	const char *svcns = ns_of(svc);
+	return owner && svcname && !strcmp(owner, svcname) && !strcmp(ns_of(slice), ns_of(svc));
+}
+
+/* Whether svc has an endpoint that can serve (above), on node or, node
+ * NULL, anywhere: MetalLB announces nothing of a Service without one, and
+ * with externalTrafficPolicy: Local only from the nodes that have one.
+ * by_address is the stricter reading of MetalLB's BGP speaker: an address
+ * listed more than once (an endpoint moving between slices) counts only
+ * when no listing of it says it cannot serve. */
+static bool has_serving_endpoint(const struct lb_elect *e, const json_t *svc, const char *node,
+				 bool by_address)
+{
+	json_t *verdicts = by_address ? json_object() : NULL; /* address -> bool */
+	bool found = false;
 	const char *k;
 	json_t *slice;
 	json_object_foreach(json_object_get(e->objs, "EndpointSlice"), k, slice) {
-		const char *owner = json_string_value(
-			json_object_get(labels_of(slice), "kubernetes.io/service-name"));
-		if (!owner || !svcname || strcmp(owner, svcname) || strcmp(ns_of(slice), svcns))
+		if (!slice_of(slice, svc))
 			continue;
 		size_t i;
 		const json_t *ep;
 		json_array_foreach(json_object_get(slice, "endpoints"), i, ep) {
 			const char *n = json_string_value(json_object_get(ep, "nodeName"));
-			const json_t *r = json_object_get(json_object_get(ep, "conditions"), "ready");
-			if (n && !strcmp(n, node) && !json_is_false(r))
-				return true;
+			if (node && (!n || strcmp(n, node)))
+				continue;
+			bool serves = endpoint_serves(ep);
+			if (!by_address) {
+				if (serves) {
+					found = true;
+					goto done;
+				}
+				continue;
+			}
+			size_t j;
+			const json_t *a;
+			json_array_foreach(json_object_get(ep, "addresses"), j, a) {
+				const char *addr = json_string_value(a);
+				if (!addr)
+					continue;
+				if (!serves || !json_object_get(verdicts, addr))
+					json_object_set_new(verdicts, addr, json_boolean(serves));
+			}
 		}
 	}
-	return false;
+	if (by_address) {
+		json_t *v;
+		json_object_foreach(verdicts, k, v) {
+			if (json_is_true(v)) {
+				found = true;
+				break;
+			}
+		}
+	}
+done:
+	json_decref(verdicts);
+	return found;
 }
 
 static bool is_local(const json_t *svc)
@@ -449,14 +499,16 @@ static bool is_local(const json_t *svc)
 	return p && !strcmp(p, "Local");
 }
 
+/* bgp: the node is judged for a BGP advertisement, whose endpoints count
+ * by address (has_serving_endpoint). */
 static bool node_eligible(const struct lb_elect *e, const json_t *svc, const json_t *node,
-			  const json_t *nodesels)
+			  const json_t *nodesels, bool bgp)
 {
 	if (!node_usable(e, node))
 		return false;
 	if (!any_selector_matches(nodesels, labels_of(node)))
 		return false;
-	return !is_local(svc) || has_local_endpoint(e, svc, name_of(node));
+	return !is_local(svc) || has_serving_endpoint(e, svc, name_of(node), bgp);
 }
 
 /* Advertisements that cover svc, in key order so every speaker agrees. */
@@ -569,7 +621,8 @@ static int l2_owner(const struct lb_elect *e, const json_t *svc, const json_t *a
 		bool ok = false;
 		json_array_foreach(advs, i, adv) {
 			if (node_eligible(e, svc, node,
-					  json_object_get(json_object_get(adv, "spec"), "nodeSelectors"))) {
+					  json_object_get(json_object_get(adv, "spec"), "nodeSelectors"),
+					  false)) {
 				ok = true;
 				break;
 			}
@@ -606,7 +659,7 @@ static int announce_l2(struct lb_elect *e, json_t *want, const json_t *svc, cons
 		return -1;
 	json_array_foreach(advs, i, adv) {
 		const json_t *spec = json_object_get(adv, "spec");
-		if (!node_eligible(e, svc, mynode, json_object_get(spec, "nodeSelectors")))
+		if (!node_eligible(e, svc, mynode, json_object_get(spec, "nodeSelectors"), false))
 			continue;
 		const json_t *list = json_object_get(spec, "interfaces");
 		if (json_array_size(list) == 0)
@@ -690,7 +743,7 @@ static int elect_bgp(struct lb_elect *e, json_t *want, const json_t *svc, const 
 	const json_t *adv;
 	json_array_foreach(advs, i, adv) {
 		const json_t *spec = json_object_get(adv, "spec");
-		if (!node_eligible(e, svc, mynode, json_object_get(spec, "nodeSelectors")))
+		if (!node_eligible(e, svc, mynode, json_object_get(spec, "nodeSelectors"), true))
 			continue;
 		json_t *l = announce_line(ip, "bgp");
 		if (!l)
@@ -755,6 +808,15 @@ static int desired(struct lb_elect *e, json_t *want)
 			continue;
 		json_t *l2 = covering(e, "L2Advertisement", svc, pool);
 		json_t *bgp = covering(e, "BGPAdvertisement", svc, pool);
+		/* MetalLB's speaker announces a Service only while one of its
+		 * endpoints can serve; under Local, node_eligible asks that of
+		 * each node instead. */
+		if (!is_local(svc)) {
+			if (json_array_size(l2) && !has_serving_endpoint(e, svc, NULL, false))
+				json_array_clear(l2);
+			if (json_array_size(bgp) && !has_serving_endpoint(e, svc, NULL, true))
+				json_array_clear(bgp);
+		}
 		int rc = (l2 && bgp) ? 0 : -1;
 		const char *owner = NULL;
 		if (rc == 0 && json_array_size(l2))

@@ -259,6 +259,67 @@ test_expect_success '--health-listen: a malformed spec is a usage error, a port 
 	exec 8>&-
 '
 
+# MetalLB's rule: a Service is announced only while one of its endpoints
+# is ready (or terminating but still serving). node-a is NotReady here, so
+# node-b owns the L2 address; its Local Service's ANNOUNCE tells that the
+# first batch has been read.
+slice_line() { # NAME SERVICE NODE READY [TYPE]
+	printf '{"type":"%s","object":{"kind":"EndpointSlice","metadata":{"namespace":"default","name":"%s","labels":{"kubernetes.io/service-name":"%s"}},"endpoints":[{"addresses":["198.51.100.5"],"nodeName":"%s","conditions":{"ready":%s}}]}}\n' \
+		"${5:-MODIFIED}" "$1" "$2" "$3" "$4"
+}
+
+test_expect_success 'Cluster policy: 0 -> 1 -> 0 -> 1 ready endpoints, over L2 and BGP; Local follows its endpoint' '
+	api="{\"type\":\"ADDED\",\"object\":{\"kind\":\"Service\",\"metadata\":{\"namespace\":\"default\",\"name\":\"api\",\"annotations\":{\"metallb.io/ip-allocated-from-pool\":\"bgppool\"}},\"spec\":{\"type\":\"LoadBalancer\",\"externalTrafficPolicy\":\"Cluster\"},\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":\"203.0.113.20\"}]}}}}" &&
+	grep -v "\"name\":\"web-fghij\"" "$cluster" |
+	sed "/\"name\":\"node-a\"/s/\"Ready\",\"status\":\"True\"/\"Ready\",\"status\":\"False\"/" |
+	sed "/\"SYNCED\",\"kind\":\"Service\"/i\\
+$api" >noeps &&
+	test "$(grep -c "\"Ready\",\"status\":\"False\"" noeps)" = 1 &&
+	grep -q 203.0.113.20 noeps && ! grep -q web-fghij noeps &&
+	mkfifo in.eps &&
+	test_bg eps sh -c "lb-elect --node node-b --text <in.eps" &&
+	exec 8>in.eps &&
+	cat noeps >&8 &&
+	test_wait_for "grep -q \"^ANNOUNCE 203.0.113.10\" eps.out" 10 &&
+	! grep "192.0.2.10\|203.0.113.20" eps.out &&
+	slice_line web-1 web node-c true ADDED >&8 &&
+	slice_line api-1 api node-a true ADDED >&8 &&
+	test_wait_for "grep -q \"^ANNOUNCE 192.0.2.10\" eps.out && grep -q \"^ANNOUNCE 203.0.113.20\" eps.out" 10 &&
+	slice_line web-1 web node-c false >&8 &&
+	echo "{\"type\":\"DELETED\",\"object\":{\"kind\":\"EndpointSlice\",\"metadata\":{\"namespace\":\"default\",\"name\":\"api-1\"}}}" >&8 &&
+	test_wait_for "grep -q \"^WITHDRAW 192.0.2.10\" eps.out && grep -q \"^WITHDRAW 203.0.113.20\" eps.out" 10 &&
+	slice_line web-1 web node-c true >&8 &&
+	test_wait_for "test \$(grep -c \"^ANNOUNCE 192.0.2.10\" eps.out) = 2" 10 &&
+	slice_line local-abcde local node-b false >&8 &&
+	test_wait_for "grep -q \"^WITHDRAW 203.0.113.10\" eps.out" 10 &&
+	slice_line local-abcde local node-b true >&8 &&
+	test_wait_for "test \$(grep -c \"^ANNOUNCE 203.0.113.10\" eps.out) = 2" 10 &&
+	exec 8>&- &&
+	test_wait_for "! kill -0 $(test_bg_pid eps) 2>/dev/null" 10 &&
+	sed "s/ peers=.*//" eps.out >got &&
+	cat >expect <<-\EOF &&
+	ANNOUNCE 203.0.113.10 via=bgp
+	ANNOUNCE 192.0.2.10 via=l2 interface=eth0
+	ANNOUNCE 203.0.113.20 via=bgp
+	WITHDRAW 192.0.2.10 via=l2 interface=eth0
+	WITHDRAW 203.0.113.20 via=bgp
+	ANNOUNCE 192.0.2.10 via=l2 interface=eth0
+	WITHDRAW 203.0.113.10 via=bgp
+	ANNOUNCE 203.0.113.10 via=bgp
+	EOF
+	test_cmp expect got
+'
+
+test_expect_success 'Cluster policy, no endpoint: no node announces; nothing before the slices SYNCED' '
+	for n in node-a node-b node-c; do
+		grep -v "\"name\":\"web-fghij\"" "$cluster" | lb-elect --node $n >none.$n || return 1
+	done &&
+	! grep -h 192.0.2.10 none.node-a none.node-b none.node-c &&
+	grep -v "\"SYNCED\",\"kind\":\"EndpointSlice\"" "$cluster" | lb-elect --node $owner >out 2>err &&
+	test_line_count = 0 out &&
+	grep "before SYNCED from: EndpointSlice" err
+'
+
 test_expect_success '--node is required' '
 	test_expect_code 2 lb-elect </dev/null 2>err &&
 	grep -- "--node" err

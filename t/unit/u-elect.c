@@ -104,8 +104,30 @@ static void all_nodes(struct world *w)
 	}
 }
 
-static void service(struct world *w, const char *name, const char *ip, const char *policy,
-		    const char *labels)
+/* An EndpointSlice "<svc>-<tag>" of default/<svc>: endpoints is its JSON
+ * array of endpoints. */
+static void slice(struct world *w, const char *type, const char *svc, const char *tag,
+		  const char *endpoints)
+{
+	char buf[1024];
+	snprintf(buf, sizeof(buf),
+		 "{\"type\":\"%s\",\"object\":{\"kind\":\"EndpointSlice\",\"metadata\":"
+		 "{\"namespace\":\"default\",\"name\":\"%s-%s\",\"labels\":{\"kubernetes.io/"
+		 "service-name\":\"%s\"}},\"endpoints\":%s}}",
+		 type, svc, tag, svc, endpoints ? endpoints : "[]");
+	feed(w, buf);
+}
+
+/* A LoadBalancer Service with its address, and nothing else. */
+/* A ready endpoint of Service "s" (no namespace), for the views fed by
+ * hand. */
+#define READY_SLICE_OF_S                                                                    \
+	"{\"kind\":\"EndpointSlice\",\"metadata\":{\"name\":\"s-1\",\"labels\":"             \
+	"{\"kubernetes.io/service-name\":\"s\"}},\"endpoints\":[{\"addresses\":"              \
+	"[\"198.51.100.9\"]}]}"
+
+static void service_only(struct world *w, const char *name, const char *ip, const char *policy,
+			 const char *labels)
 {
 	char buf[1024];
 	snprintf(buf, sizeof(buf),
@@ -116,6 +138,19 @@ static void service(struct world *w, const char *name, const char *ip, const cha
 		 "[{\"ip\":\"%s\"}]}}}}",
 		 name, labels ? labels : "{}", policy, ip);
 	feed(w, buf);
+}
+
+/* The same, under Cluster with a ready endpoint (fed first), as a Service
+ * must have one to be announced; under Local the test gives the
+ * endpoints. */
+static void service(struct world *w, const char *name, const char *ip, const char *policy,
+		    const char *labels)
+{
+	if (strcmp(policy, "Local"))
+		slice(w, "ADDED", name, "ready",
+		      "[{\"addresses\":[\"198.51.100.99\"],\"nodeName\":\"node-a\","
+		      "\"conditions\":{\"ready\":true}}]");
+	service_only(w, name, ip, policy, labels);
 }
 
 static void l2adv(struct world *w, const char *spec)
@@ -288,9 +323,10 @@ static void test_local_policy(struct tap *t)
 	       "nor over bgp");
 	feed(&w, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"EndpointSlice\",\"metadata\":"
 		 "{\"namespace\":\"default\",\"name\":\"web-x\",\"labels\":{\"kubernetes.io/"
-		 "service-name\":\"web\"}},\"endpoints\":[{\"nodeName\":\"node-c\",\"conditions\":"
-		 "{\"ready\":true}},{\"nodeName\":\"node-b\",\"conditions\":{\"ready\":false}},"
-		 "{\"nodeName\":\"node-a\"}]}}");
+		 "service-name\":\"web\"}},\"endpoints\":[{\"addresses\":[\"198.51.100.3\"],"
+		 "\"nodeName\":\"node-c\",\"conditions\":{\"ready\":true}},{\"addresses\":"
+		 "[\"198.51.100.2\"],\"nodeName\":\"node-b\",\"conditions\":{\"ready\":false}},"
+		 "{\"addresses\":[\"198.51.100.1\"],\"nodeName\":\"node-a\"}]}}");
 	tap_is_str(t, lb_elect_l2_owner(w.v[1].e, "192.0.2.10"),
 		   rank_less("node-a", "node-c", "192.0.2.10") ? "node-a" : "node-c",
 		   "the owner is one of the nodes with a ready endpoint (ready absent = ready)");
@@ -346,6 +382,7 @@ static void test_bgp(struct tap *t)
 		"{\"type\":\"ADDED\",\"object\":{\"kind\":\"BGPAdvertisement\",\"metadata\":{\"name\":"
 		"\"b\"},\"spec\":{\"peers\":[\"r1\"],\"communities\":[\"big\",\"64512:7\"],"
 		"\"localPref\":150,\"aggregationLength\":24,\"aggregationLengthV6\":64}}}",
+		READY_SLICE_OF_S,
 		"{\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},\"spec\":{\"type\":"
 		"\"LoadBalancer\"},\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":"
 		"\"2001:db8::10\"}]}}}",
@@ -511,6 +548,7 @@ static void test_passthrough(struct tap *t)
 	const char *evs[] = {
 		"{\"kind\":\"Node\",\"metadata\":{\"name\":\"node-a\"},\"status\":"
 		"{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\"}]}}",
+		READY_SLICE_OF_S,
 		"{\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},\"spec\":{\"type\":"
 		"\"LoadBalancer\"},\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":"
 		"\"192.0.2.10\"}]}}}",
@@ -560,6 +598,8 @@ static void test_metallb_order(struct tap *t)
 	world_init(&w, 0);
 	all_nodes(&w);
 	l2adv(&w, "{}");
+	slice(&w, "ADDED", "dual", "1", "[{\"addresses\":[\"198.51.100.9\"]}]");
+	slice(&w, "ADDED", "bad", "1", "[{\"addresses\":[\"198.51.100.9\"]}]");
 	feed(&w, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"Service\",\"metadata\":{\"namespace\":"
 		 "\"default\",\"name\":\"dual\"},\"spec\":{\"type\":\"LoadBalancer\"},\"status\":"
 		 "{\"loadBalancer\":{\"ingress\":[{\"ip\":\"192.0.2.10\"},{\"ip\":\"2001:db8::10\"}]}}}}");
@@ -720,6 +760,7 @@ static void test_bgp_per_advertisement(struct tap *t)
 		"\"to-r1\"},\"spec\":{\"peers\":[\"r1\"]}}",
 		"{\"kind\":\"BGPAdvertisement\",\"metadata\":{\"namespace\":\"m\",\"name\":"
 		"\"to-r2\"},\"spec\":{\"peers\":[\"r2\"]}}",
+		READY_SLICE_OF_S,
 		"{\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},\"spec\":{\"type\":"
 		"\"LoadBalancer\"},\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":"
 		"\"192.0.2.10\"}]}}}",
@@ -754,6 +795,131 @@ static void test_bgp_per_advertisement(struct tap *t)
 	world_free(&w);
 }
 
+/* How many views' last round printed what. */
+static int views_with(struct world *w, const char *what)
+{
+	int n = 0;
+	for (int i = 0; i < NODES; i++)
+		n += strstr(w->v[i].out, what) != NULL;
+	return n;
+}
+
+static int views_silent(struct world *w)
+{
+	int n = 0;
+	for (int i = 0; i < NODES; i++)
+		n += !w->v[i].out[0];
+	return n;
+}
+
+/* MetalLB announces a Service only while one of its endpoints can serve:
+ * ready (absent counts) or, terminating, still serving. Under Cluster for
+ * the whole Service, over layer 2 and BGP alike; under Local per node. */
+static void test_serving_endpoints(struct tap *t)
+{
+	struct world w;
+	world_init(&w, 0);
+	all_nodes(&w);
+	l2adv(&w, "{}");
+	bgpadv(&w, "ADDED", "bgp", "{}");
+	service_only(&w, "web", "192.0.2.10", "Cluster", NULL);
+	tap_is_int(t, views_silent(&w), NODES, "Cluster, no EndpointSlice: nobody announces");
+	tap_is_str(t, lb_elect_l2_owner(w.v[0].e, "192.0.2.10"), NULL, "and there is no l2 owner");
+	slice(&w, "ADDED", "web", "1",
+	      "[{\"addresses\":[\"198.51.100.1\"],\"nodeName\":\"node-c\",\"conditions\":"
+	      "{\"ready\":false,\"serving\":false}}]");
+	tap_is_int(t, views_silent(&w), NODES, "an endpoint that is not ready: still nobody");
+	slice(&w, "MODIFIED", "web", "1",
+	      "[{\"addresses\":[\"198.51.100.1\"],\"nodeName\":\"node-c\",\"conditions\":"
+	      "{\"ready\":true}}]");
+	tap_is_int(t, views_with(&w, "ANNOUNCE 192.0.2.10 l2"), 1,
+		   "0 -> 1 ready endpoint: one owner announces over l2");
+	tap_is_int(t, views_with(&w, "ANNOUNCE 192.0.2.10 bgp"), NODES,
+		   "and every node over bgp, wherever the endpoint is");
+	int o = owner_index(&w, "192.0.2.10");
+	tap_ok(t, o >= 0, "the owner is known");
+	slice(&w, "MODIFIED", "web", "1",
+	      "[{\"addresses\":[\"198.51.100.1\"],\"nodeName\":\"node-c\",\"conditions\":"
+	      "{\"ready\":false,\"serving\":true,\"terminating\":true}}]");
+	tap_is_int(t, views_silent(&w), NODES, "terminating but still serving: nothing changes");
+	slice(&w, "MODIFIED", "web", "1",
+	      "[{\"addresses\":[\"198.51.100.1\"],\"nodeName\":\"node-c\",\"conditions\":"
+	      "{\"ready\":false,\"serving\":false,\"terminating\":true}}]");
+	tap_is_str(t, o >= 0 ? w.v[o].out : "", "WITHDRAW 192.0.2.10 l2;WITHDRAW 192.0.2.10 bgp;",
+		   "1 -> 0: the owner withdraws l2 and bgp");
+	tap_is_int(t, views_with(&w, "WITHDRAW 192.0.2.10 bgp"), NODES, "every node withdraws bgp");
+	tap_is_int(t, views_with(&w, "ANNOUNCE"), 0, "and nobody takes over");
+	slice(&w, "MODIFIED", "web", "1",
+	      "[{\"addresses\":[\"198.51.100.1\"],\"nodeName\":\"node-c\"}]");
+	tap_is_int(t, views_with(&w, "ANNOUNCE 192.0.2.10 l2"), 1,
+		   "0 -> 1 again (conditions absent = ready): announced again");
+	tap_is_int(t, owner_index(&w, "192.0.2.10"), o, "by the same owner");
+	tap_is_int(t, views_with(&w, "ANNOUNCE 192.0.2.10 bgp"), NODES, "and over bgp");
+	slice(&w, "DELETED", "web", "1", NULL);
+	tap_is_int(t, views_with(&w, "WITHDRAW 192.0.2.10"), NODES, "the slice deleted: withdrawn");
+
+	/* One address in two slices, serving in one only (an endpoint moving
+	 * between slices): MetalLB's BGP speaker counts it out, its layer 2
+	 * speaker in. */
+	slice(&w, "ADDED", "web", "1", "[{\"addresses\":[\"198.51.100.1\"]}]");
+	slice(&w, "ADDED", "web", "2",
+	      "[{\"addresses\":[\"198.51.100.1\"],\"conditions\":{\"ready\":false}}]");
+	tap_is_int(t, views_with(&w, "WITHDRAW 192.0.2.10 bgp"), NODES,
+		   "an address also listed as not serving: bgp withdrawn");
+	tap_is_int(t, views_with(&w, "192.0.2.10 l2"), 0, "l2 stays");
+	tap_ok(t, owner_index(&w, "192.0.2.10") == o, "with its owner");
+	slice(&w, "DELETED", "web", "2", NULL);
+	tap_is_int(t, views_with(&w, "ANNOUNCE 192.0.2.10 bgp"), NODES,
+		   "the other listing gone: bgp again");
+
+	/* Slices of other Services count for nothing. */
+	service_only(&w, "db", "192.0.2.11", "Cluster", NULL);
+	slice(&w, "ADDED", "db-other", "1", "[{\"addresses\":[\"198.51.100.5\"]}]");
+	feed(&w, "{\"type\":\"ADDED\",\"object\":{\"kind\":\"EndpointSlice\",\"metadata\":"
+		 "{\"namespace\":\"other\",\"name\":\"db-1\",\"labels\":{\"kubernetes.io/"
+		 "service-name\":\"db\"}},\"endpoints\":[{\"addresses\":[\"198.51.100.6\"]}]}}");
+	tap_is_int(t, views_with(&w, "192.0.2.11"), 0,
+		   "a slice of another name or namespace does not announce a Service");
+
+	/* Local: a terminating endpoint still serving keeps its node. */
+	service_only(&w, "loc", "192.0.2.20", "Local", NULL);
+	tap_is_int(t, views_with(&w, "192.0.2.20"), 0, "Local without endpoints: nobody");
+	slice(&w, "ADDED", "loc", "1",
+	      "[{\"addresses\":[\"198.51.100.7\"],\"nodeName\":\"node-b\",\"conditions\":"
+	      "{\"ready\":false,\"serving\":true,\"terminating\":true}}]");
+	tap_is_str(t, w.v[1].out, "ANNOUNCE 192.0.2.20 l2;ANNOUNCE 192.0.2.20 bgp;",
+		   "Local, terminating and serving on node-b: node-b announces l2 and bgp");
+	tap_is_int(t, views_with(&w, "192.0.2.20"), 1, "the others nothing");
+	slice(&w, "MODIFIED", "loc", "1",
+	      "[{\"addresses\":[\"198.51.100.7\"],\"nodeName\":\"node-b\",\"conditions\":"
+	      "{\"ready\":false,\"serving\":false,\"terminating\":true}}]");
+	tap_is_str(t, w.v[1].out, "WITHDRAW 192.0.2.20 l2;WITHDRAW 192.0.2.20 bgp;",
+		   "no longer serving: node-b withdraws both");
+	tap_is_int(t, views_with(&w, "192.0.2.20"), 1, "and nobody takes over");
+	world_free(&w);
+
+	/* Start-up: the EndpointSlices not yet listed must not read as
+	 * "none": nothing is announced (so nothing withdrawn) before their
+	 * SYNCED. */
+	world_init(&w, 1);
+	for (int i = 0; i < NODES; i++)
+		lb_elect_require_sync(w.v[i].e, "EndpointSlice");
+	all_nodes(&w);
+	feed(&w, "{\"type\":\"SYNCED\",\"kind\":\"Node\"}");
+	l2adv(&w, "{}");
+	service_only(&w, "web", "192.0.2.10", "Cluster", NULL);
+	tap_is_int(t, views_silent(&w), NODES, "before the slices' SYNCED: nothing");
+	char buf[64];
+	tap_is_str(t, lb_elect_awaiting(w.v[0].e, buf, sizeof(buf)), "EndpointSlice",
+		   "awaiting EndpointSlice");
+	slice(&w, "ADDED", "web", "1", "[{\"addresses\":[\"198.51.100.1\"]}]");
+	tap_is_int(t, views_silent(&w), NODES, "the slice alone: still nothing");
+	feed(&w, "{\"type\":\"SYNCED\",\"kind\":\"EndpointSlice\"}");
+	tap_is_int(t, views_with(&w, "ANNOUNCE 192.0.2.10 l2"), 1, "SYNCED: announced, once");
+	tap_is_int(t, views_with(&w, "WITHDRAW"), 0, "never withdrawn on the way");
+	world_free(&w);
+}
+
 int main(void)
 {
 	struct tap t = {0, 0};
@@ -770,5 +936,6 @@ int main(void)
 	test_metallb_order(&t);
 	test_backend_probes(&t);
 	test_bgp_per_advertisement(&t);
+	test_serving_endpoints(&t);
 	return tap_done(&t);
 }
