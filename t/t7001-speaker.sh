@@ -73,6 +73,12 @@ test_expect_success $P 'set up: a router running BIRD, a node, the cluster as ma
 	kind: Service
 	metadata: {name: web, namespace: default}
 	spec: {type: LoadBalancer, ports: [{port: 80}]}
+	---
+	apiVersion: discovery.k8s.io/v1
+	kind: EndpointSlice
+	metadata: {name: web-1, namespace: default, labels: {kubernetes.io/service-name: web}}
+	addressType: IPv4
+	endpoints: [{addresses: [198.51.100.5], nodeName: node-a, conditions: {ready: true}}]
 	EOT
 	mkdir run
 '

@@ -67,6 +67,12 @@ test_expect_success $P 'set up: two nodes and a client on one LAN, the cluster a
 	kind: Service
 	metadata: {name: web, namespace: default}
 	spec: {type: LoadBalancer, ports: [{port: 80}]}
+	---
+	apiVersion: discovery.k8s.io/v1
+	kind: EndpointSlice
+	metadata: {name: web-1, namespace: default, labels: {kubernetes.io/service-name: web}}
+	addressType: IPv4
+	endpoints: [{addresses: [198.51.100.5], nodeName: node-a, conditions: {ready: true}}]
 	EOT
 	test_bg ctl lb-controller --from m --status-dir st --run-dir run &&
 	test_wait_for "test -s st/default_web.json" 30 &&
