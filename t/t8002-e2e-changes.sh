@@ -89,6 +89,29 @@ test_expect_success $P 'externalTrafficPolicy Local over L2: the owner is a node
 	tb_wait "test -z \"\$(tb_service_ip default/l2local)\"" 10
 '
 
+test_expect_success $P 'externalTrafficPolicy Cluster: no ready endpoint left, no announcement; one back, announced again' '
+	l2_owner=$(tb_arp_macs 192.0.2.200) &&
+	test -n "$l2_owner" &&
+	test $(tb_nexthops 203.0.113.10 | wc -l) = 3 &&
+	# Every endpoint of default/web, then of default/api, stops being ready.
+	tb_edit endpointslices.yaml "/name: web-4m9qz/,/^---/s/ready: true/ready: false/" &&
+	tb_wait "test -z \"\$(tb_arp_macs 192.0.2.200)\"" 10 &&
+	test $(tb_nexthops 203.0.113.10 | wc -l) = 3 &&
+	tb_edit endpointslices.yaml "/name: api-h2t8w/,/^---/s/ready: true/ready: false/" &&
+	tb_wait "test -z \"\$(tb_nexthops 203.0.113.10)\"" 10 &&
+	# The Local Service, whose endpoints are untouched, stays.
+	test $(tb_nexthops 203.0.113.11 | wc -l) = 2 &&
+	# One endpoint of each is ready again: announced again, from the same
+	# nodes as before wherever that endpoint runs.
+	tb_edit endpointslices.yaml "/name: web-4m9qz/,/^---/{/198.51.100.12/,/ready:/s/ready: false/ready: true/}" &&
+	tb_edit endpointslices.yaml "/name: api-h2t8w/,/^---/{/198.51.100.42/,/ready:/s/ready: false/ready: true/}" &&
+	test "$(grep -c "ready: true" "$TB_FROM/endpointslices.yaml")" = 4 &&
+	tb_wait "test \"\$(tb_arp_macs 192.0.2.200)\" = $l2_owner" 10 &&
+	tb_wait "test \$(tb_nexthops 203.0.113.10 | wc -l) = 3" 10 &&
+	test -n "$(tb_get 192.0.2.200)" &&
+	test -n "$(tb_get 203.0.113.10)"
+'
+
 test_expect_success $P 'the BGP pool is edited: its Services move as lb-alloc decides, the routes follow' '
 	tb_edit pools.yaml "s/203.0.113.10-203.0.113.19/203.0.113.20-203.0.113.29/" &&
 	tb_wait "test \"\$(tb_service_ip default/api)\" != 203.0.113.10 && test \"\$(tb_service_ip default/local)\" != 203.0.113.11" 10 &&
