@@ -289,8 +289,12 @@ static void route_attrs(const struct lb_bgp_adjout_session *s, const struct lb_b
 	ra->next_hop6_ll = s->next_hop6_ll;
 	ra->has_med = at->has_med;
 	ra->med = at->med;
-	ra->has_local_pref = at->has_local_pref;
-	ra->local_pref = at->local_pref;
+	/* RFC 4271 §5.1.5: LOCAL_PREF goes in every UPDATE to an internal
+	 * peer and in none to an external one (MetalLB's localPref only ever
+	 * reaches iBGP peers). Without a value of the caller's, the default
+	 * BIRD and FRR assume for a route that has none. */
+	ra->has_local_pref = !s->session->ebgp;
+	ra->local_pref = at->has_local_pref ? at->local_pref : LB_BGP_DEFAULT_LOCAL_PREF;
 	ra->communities = at->communities;
 	ra->n_communities = at->n_communities;
 	ra->large_communities = at->large;

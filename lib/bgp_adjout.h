@@ -19,8 +19,12 @@
 
 enum { LB_BGP_ADJOUT_MAX_COMMUNITIES = 32 };
 
+/* The LOCAL_PREF sent to an internal peer for a route that sets none. */
+enum { LB_BGP_DEFAULT_LOCAL_PREF = 100 };
+
 /* The per-route attributes a caller chooses; ORIGIN, AS_PATH and NEXT_HOP
- * come from the session at flush time. */
+ * come from the session at flush time, and whether LOCAL_PREF is sent at
+ * all (iBGP only). */
 struct lb_bgp_adjout_attrs {
 	bool has_med, has_local_pref;
 	uint32_t med, local_pref;

@@ -75,6 +75,17 @@ test_expect_success $P 'ANNOUNCE and WITHDRAW lines change the announced set' '
 	bird_c bird show route 192.0.2.10/32 | grep -q 192.0.2.10
 '
 
+test_expect_success $P 'eBGP: localPref is not sent (RFC 4271 5.1.5); BIRD has nothing to discard' '
+	echo "{\"type\":\"ANNOUNCE\",\"ip\":\"192.0.2.21\",\"via\":\"bgp\",\"localPref\":300}" >&9 &&
+	test_wait_for "bird_c bird show route 192.0.2.21/32 | grep -q 192.0.2.21" 5 &&
+	bird_c bird show route 192.0.2.21/32 all >r &&
+	grep "BGP.as_path: 64501\$" r &&
+	! grep "BGP.local_pref: 300" r &&
+	! grep -i "discarding LOCAL_PREF" bird.log &&
+	echo "{\"type\":\"WITHDRAW\",\"ip\":\"192.0.2.21\",\"via\":\"bgp\"}" >&9 &&
+	test_wait_for "! bird_c bird show route 192.0.2.21/32 | grep -q 192.0.2.21" 5
+'
+
 test_expect_success $P 'aggregation length announces the covering prefix once' '
 	echo "{\"type\":\"ANNOUNCE\",\"ip\":\"203.0.113.5\",\"via\":\"bgp\",\"aggregationLength\":24}" >&9 &&
 	echo "{\"type\":\"ANNOUNCE\",\"ip\":\"203.0.113.6\",\"via\":\"bgp\",\"aggregationLength\":24}" >&9 &&

@@ -169,9 +169,62 @@ static void test_sort(struct tap *t)
 	lb_bgp_adjout_free(&a);
 }
 
+/* RFC 4271 §5.1.5: LOCAL_PREF in every UPDATE to an internal peer (100
+ * when the route sets none), in none to an external one. The UPDATEs are
+ * decoded as an internal peer would, which keeps LOCAL_PREF if present. */
+static void test_local_pref_by_session(struct tap *t)
+{
+	static const struct lb_bgp_session ebgp = {
+		.as4 = true, .ebgp = true, .peer_asn = 64501, .mp_ipv4 = true, .mp_ipv6 = true};
+	static const uint32_t our_as[] = {64500};
+	struct lb_bgp_adjout a;
+	struct lb_bgp_adjout_session s;
+	struct lb_bgp_adjout_attrs with, without;
+	struct lb_err err;
+	struct seen seen;
+	size_t skipped;
+	memset(&s, 0, sizeof(s));
+	s.next_hop = addr("192.0.2.2");
+	s.next_hop6 = addr("2001:db8::2");
+	s.ipv4 = s.ipv6 = true;
+	memset(&with, 0, sizeof(with));
+	memset(&without, 0, sizeof(without));
+	with.has_local_pref = true;
+	with.local_pref = 200;
+	struct lb_prefix p4 = pfx("192.0.2.10/32"), p6 = pfx("2001:db8:1::10/128");
+
+	lb_bgp_adjout_init(&a);
+	lb_bgp_adjout_announce(&a, &p4, &with, &err);
+	lb_bgp_adjout_announce(&a, &p6, &with, &err);
+	s.session = &ebgp;
+	s.as_path = our_as;
+	s.as_path_len = 1;
+	tap_is_int(t, flush(&a, &s, &seen, &skipped), 2, "eBGP: an UPDATE per family");
+	tap_ok(t, seen.announced4 == 1 && seen.announced6 == 1 && !seen.has_local_pref,
+	       "eBGP: no LOCAL_PREF, though the routes set 200, IPv4 and IPv6 alike");
+	s.session = &sess;
+	s.as_path_len = 0;
+	lb_bgp_adjout_resend_all(&a);
+	flush(&a, &s, &seen, &skipped);
+	tap_ok(t, seen.has_local_pref && seen.local_pref == 200, "iBGP: LOCAL_PREF 200");
+	lb_bgp_adjout_announce(&a, &p4, &without, &err);
+	lb_bgp_adjout_announce(&a, &p6, &without, &err);
+	flush(&a, &s, &seen, &skipped);
+	tap_ok(t, seen.announced4 == 1 && seen.announced6 == 1 && seen.has_local_pref &&
+			  seen.local_pref == LB_BGP_DEFAULT_LOCAL_PREF && seen.local_pref == 100,
+	       "iBGP, routes without one: LOCAL_PREF 100 all the same");
+	s.session = &ebgp;
+	s.as_path_len = 1;
+	lb_bgp_adjout_resend_all(&a);
+	flush(&a, &s, &seen, &skipped);
+	tap_ok(t, seen.announced4 == 1 && !seen.has_local_pref, "eBGP, without one: none");
+	lb_bgp_adjout_free(&a);
+}
+
 int main(void)
 {
 	struct tap t = {0, 0};
+	test_local_pref_by_session(&t);
 	struct lb_bgp_adjout a;
 	struct lb_bgp_adjout_session s;
 	struct lb_bgp_adjout_attrs at, at2;
