@@ -157,6 +157,15 @@ test_expect_success ROOT,NETNS,ARPING 'speaker: with only NET_RAW and NET_ADMIN 
 	  addresses: [{type: InternalIP, address: 192.0.2.2}]
 	  conditions: [{type: Ready, status: "True"}]
 	EOF
+	# The endpoint of the Service, as Kubernetes would list it: without a
+	# ready one the speaker announces nothing (lb-elect(8)).
+	cat >caps.m/endpointslice.yaml <<-\EOF &&
+	apiVersion: discovery.k8s.io/v1
+	kind: EndpointSlice
+	metadata: {name: web-1, namespace: default, labels: {kubernetes.io/service-name: web}}
+	addressType: IPv4
+	endpoints: [{addresses: [198.51.100.5], nodeName: n1, conditions: {ready: true}}]
+	EOF
 	test_bg capctl lb-controller --from caps.m --status-dir caps.st --run-dir caps.run &&
 	test_wait_for "test -s caps.st/default_web.json" 30 &&
 	jq -e ".status.loadBalancer.ingress == [{\"ip\":\"192.0.2.240\"}]" caps.st/default_web.json &&
