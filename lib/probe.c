@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -614,7 +615,18 @@ static void exec_start(struct lb_probe *p, struct target *t)
 	 * close-on-exec; a check command inherits none of them. */
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 #endif
+	/* posix_spawn cannot set a limit in the child, so ours is lowered
+	 * around it (descriptors already open above it stay valid). */
+	struct rlimit ours;
+	int lowered = 0;
+	if (p->cfg.child_nofile && getrlimit(RLIMIT_NOFILE, &ours) == 0 &&
+	    ours.rlim_cur > p->cfg.child_nofile) {
+		struct rlimit child = {p->cfg.child_nofile, ours.rlim_max};
+		lowered = setrlimit(RLIMIT_NOFILE, &child) == 0;
+	}
 	int rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
+	if (lowered)
+		setrlimit(RLIMIT_NOFILE, &ours);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (rc) {
