@@ -147,6 +147,9 @@ struct lb_probe {
 	size_t in_flight;
 	unsigned long finished, finished_before, idle_credit;
 	int holding;
+	/* For the log: since when checks are late (0: on schedule), and when
+	 * one was last held back. */
+	int64_t late_since_ms, last_held_ms;
 };
 
 /* ---- time and randomness ------------------------------------------------------ */
@@ -1294,12 +1297,21 @@ static void run_due(struct lb_probe *p)
 		heap_remove(t);
 		start_check(p, t, now);
 	}
-	if (held && !p->holding)
-		lb_warnx(p->cfg.log, "checks are running late: new checks wait for running ones to "
-				     "finish (%zu in flight)", p->in_flight);
-	else if (!held && p->holding)
-		lb_info(p->cfg.log, "checks are on schedule again");
 	p->holding = held;
+	/* Said once an episode: the notice waits for a second without holding
+	 * back, so a loop at the edge of its capacity does not flood the log. */
+	if (held) {
+		p->last_held_ms = now;
+		if (!p->late_since_ms) {
+			p->late_since_ms = now;
+			lb_warnx(p->cfg.log, "checks are running late: new checks wait for running "
+					     "ones to finish (%zu in flight)", p->in_flight);
+		}
+	} else if (p->late_since_ms && now - p->last_held_ms >= 1000) {
+		lb_info(p->cfg.log, "checks are on schedule again, after %.1f s late",
+			(double)(p->last_held_ms - p->late_since_ms) / 1000.0);
+		p->late_since_ms = 0;
+	}
 }
 
 /* All of libcurl's messages are taken before any handle is removed:
