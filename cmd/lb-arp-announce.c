@@ -1068,13 +1068,8 @@ static int monitor(struct run *r)
 				lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s: %s", r->ifs[i].name,
 					  pcap_geterr(r->ifs[i].pcap));
 		}
-		if (pfd[0].revents) {
-			int sig = lb_sig_read(sfd);
-			if (sig > 0 && sig != SIGHUP) {
-				code = lb_sig_exit_code(sig);
-				break;
-			}
-		}
+		if (pfd[0].revents && (code = lb_sig_end_code(sfd)) != LB_EXIT_OK)
+			break;
 	}
 	if (r->output_failed)
 		code = LB_EXIT_ENV;

@@ -150,13 +150,8 @@ static int pipeline(struct run *r)
 				continue;
 			lb_fatal(&r->cli.log, LB_EXIT_ENV, "poll");
 		}
-		if (pfd[0].revents) {
-			int sig = lb_sig_read(sfd);
-			if (sig > 0 && sig != SIGHUP) {
-				code = lb_sig_exit_code(sig);
-				break;
-			}
-		}
+		if (pfd[0].revents && (code = lb_sig_end_code(sfd)) != LB_EXIT_OK)
+			break;
 		int changed = 0;
 		for (size_t i = 0; i < r->ninputs; i++) {
 			/* fd -1 (a closed input) is skipped by poll: revents 0. */

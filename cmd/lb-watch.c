@@ -186,13 +186,8 @@ static int watch_api(struct run *r)
 		int ready = lb_k8s_watch_poll(w, sfd, 1000, &err);
 		if (ready < 0)
 			lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
-		if (ready) {
-			int sig = lb_sig_read(sfd);
-			if (sig > 0 && sig != SIGHUP) {
-				code = lb_sig_exit_code(sig);
-				break;
-			}
-		}
+		if (ready && (code = lb_sig_end_code(sfd)) != LB_EXIT_OK)
+			break;
 	}
 	if (r->output_failed)
 		code = LB_EXIT_ENV;
@@ -868,13 +863,8 @@ static int apply(struct run *r)
 				continue;
 			lb_fatal(&r->cli.log, LB_EXIT_ENV, "poll");
 		}
-		if (pfd[1].revents) {
-			int sig = lb_sig_read(sfd);
-			if (sig > 0 && sig != SIGHUP) {
-				code = lb_sig_exit_code(sig);
-				break;
-			}
-		}
+		if (pfd[1].revents && (code = lb_sig_end_code(sfd)) != LB_EXIT_OK)
+			break;
 		if (!pfd[0].revents)
 			continue;
 		ssize_t got = lb_ndjson_read_fd(&rd, STDIN_FILENO, &err);
