@@ -19,7 +19,9 @@
 #include "emit.h"
 #include "exitcode.h"
 #include "manifest.h"
+#include "line_input.h"
 #include "ndjson.h"
+#include "output.h"
 #include "pool.h"
 #include "service.h"
 #include "sig.h"
@@ -132,12 +134,7 @@ static void print_record(struct run *r, json_t *rec)
 		lb_table_add(r->table, rec);
 		return;
 	}
-	if (!r->output_failed && lb_emit(stdout, rec, r->json) < 0) {
-		r->output_failed = 1;
-		if (errno != EPIPE)
-			lb_warn(&r->cli.log, "standard output");
-	}
-	json_decref(rec);
+	lb_output_record(stdout, rec, r->json, &r->output_failed, &r->cli.log);
 }
 
 static void on_event(void *ctx, const struct lb_alloc_event *ev)
@@ -225,23 +222,10 @@ static int load_pool_file(struct run *r, const char *path)
 
 /* ---- pipeline: lb-watch events ---------------------------------------------- */
 
-static void drain(struct run *r, struct lb_ndjson_reader *rd)
+static int handle_event(void *ctx, json_t *ev, struct lb_err *err)
 {
-	json_t *ev;
-	struct lb_err err;
-	int st;
-	while ((st = lb_ndjson_next(rd, &ev, &err)) != LB_NDJSON_AGAIN) {
-		if (st == LB_NDJSON_BAD) {
-			lb_errorx(&r->cli.log, "%s", err.msg);
-			r->bad_input++;
-			continue;
-		}
-		if (lb_alloc_handle_event(&r->input, ev, &err) < 0) {
-			lb_errorx(&r->cli.log, "%s:%lu: %s", rd->name, rd->lineno, err.msg);
-			r->bad_input++;
-		}
-		json_decref(ev);
-	}
+	struct run *r = ctx;
+	return lb_alloc_handle_event(&r->input, ev, err);
 }
 
 static int pipeline(struct run *r)
@@ -276,7 +260,7 @@ static int pipeline(struct run *r)
 			ssize_t n = lb_ndjson_read_fd(&rd, STDIN_FILENO, &err);
 			if (n < 0 && errno != EAGAIN && errno != EINTR)
 				lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
-			drain(r, &rd);
+			r->bad_input += lb_line_input_drain(&rd, handle_event, r, &r->cli.log);
 			if (n == 0)
 				break;
 		}

@@ -40,7 +40,9 @@
 #include "emit.h"
 #include "exitcode.h"
 #include "hset.h"
+#include "line_input.h"
 #include "ndjson.h"
+#include "output.h"
 #include "sig.h"
 
 #define MAX_IFACES 16
@@ -161,12 +163,7 @@ static const struct lb_hset_ops addr_ops = {addr_hash_entry, addr_hash_key, addr
 
 static void emit(struct run *r, json_t *rec)
 {
-	if (!r->output_failed && lb_emit(stdout, rec, r->json) < 0) {
-		r->output_failed = 1;
-		if (errno != EPIPE)
-			lb_warn(&r->cli.log, "standard output");
-	}
-	json_decref(rec);
+	lb_output_record(stdout, rec, r->json, &r->output_failed, &r->cli.log);
 }
 
 static json_t *mac_json(const uint8_t mac[LB_ETH_ALEN])
@@ -601,8 +598,9 @@ static void log_stats(struct run *r)
 /* One ANNOUNCE or WITHDRAW line (lbkit(7)): lines for BGP, for interfaces
  * this process does not serve, and of other types are not ours and are
  * passed over silently, since lb-elect's stream feeds every announcer. */
-static int handle_line(struct run *r, json_t *obj, struct lb_err *err)
+static int handle_line(void *ctx, json_t *obj, struct lb_err *err)
 {
+	struct run *r = ctx;
 	const char *type = json_string_value(json_object_get(obj, "type"));
 	const char *ip = json_string_value(json_object_get(obj, "ip"));
 	const json_t *via = json_object_get(obj, "via");
@@ -754,17 +752,7 @@ static int serve(struct run *r)
 			ssize_t got = lb_ndjson_read_fd(&rd, STDIN_FILENO, &err);
 			if (got < 0 && errno != EAGAIN && errno != EINTR)
 				lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
-			json_t *obj;
-			int st;
-			while ((st = lb_ndjson_next(&rd, &obj, &err)) != LB_NDJSON_AGAIN) {
-				if (st == LB_NDJSON_BAD) {
-					lb_errorx(&r->cli.log, "%s", err.msg);
-					continue;
-				}
-				if (handle_line(r, obj, &err) < 0)
-					lb_errorx(&r->cli.log, "<stdin>:%lu: %s", rd.lineno, err.msg);
-				json_decref(obj);
-			}
+			lb_line_input_drain(&rd, handle_line, r, &r->cli.log);
 			/* End of input changes nothing: the VIPs stay announced
 			 * until withdrawn or until this process ends. */
 			if (got == 0)
@@ -1080,13 +1068,8 @@ static int monitor(struct run *r)
 				lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s: %s", r->ifs[i].name,
 					  pcap_geterr(r->ifs[i].pcap));
 		}
-		if (pfd[0].revents) {
-			int sig = lb_sig_read(sfd);
-			if (sig > 0 && sig != SIGHUP) {
-				code = lb_sig_exit_code(sig);
-				break;
-			}
-		}
+		if (pfd[0].revents && (code = lb_sig_end_code(sfd)) != LB_EXIT_OK)
+			break;
 	}
 	if (r->output_failed)
 		code = LB_EXIT_ENV;

@@ -33,7 +33,9 @@
 #include "emit.h"
 #include "exitcode.h"
 #include "manifest.h"
+#include "line_input.h"
 #include "ndjson.h"
+#include "output.h"
 #include "sig.h"
 
 enum {
@@ -170,12 +172,7 @@ static int on_option(void *ctx, int val, const char *arg, struct lb_err *err)
 
 static void emit(struct run *r, json_t *rec)
 {
-	if (!r->output_failed && lb_emit(stdout, rec, r->json) < 0) {
-		r->output_failed = 1;
-		if (errno != EPIPE)
-			lb_warn(&r->cli.log, "standard output");
-	}
-	json_decref(rec);
+	lb_output_record(stdout, rec, r->json, &r->output_failed, &r->cli.log);
 }
 
 static struct slot *slot_of(struct lb_bgp_peer *p)
@@ -678,8 +675,9 @@ static int handle_object(struct run *r, const char *type, json_t *obj, struct lb
 	return add_slot(r, &pc, name, obj, true, err);
 }
 
-static int handle_line(struct run *r, json_t *ev, struct lb_err *err)
+static int handle_line(void *ctx, json_t *ev, struct lb_err *err)
 {
+	struct run *r = ctx;
 	const char *type = json_string_value(json_object_get(ev, "type"));
 	if (!type)
 		return lb_err_set(err, "no \"type\"");
@@ -694,24 +692,6 @@ static int handle_line(struct run *r, json_t *ev, struct lb_err *err)
 	return 0; /* SYNCED and other stages' lines pass by */
 }
 
-static void drain_stdin(struct run *r, struct lb_ndjson_reader *rd)
-{
-	json_t *ev;
-	struct lb_err err;
-	int st;
-	while ((st = lb_ndjson_next(rd, &ev, &err)) != LB_NDJSON_AGAIN) {
-		if (st == LB_NDJSON_BAD) {
-			lb_errorx(&r->cli.log, "%s", err.msg);
-			r->bad_input++;
-			continue;
-		}
-		if (handle_line(r, ev, &err) < 0) {
-			lb_errorx(&r->cli.log, "%s:%lu: %s", rd->name, rd->lineno, err.msg);
-			r->bad_input++;
-		}
-		json_decref(ev);
-	}
-}
 
 /* ---- set-up ------------------------------------------------------------------ */
 
@@ -1198,7 +1178,7 @@ static int loop(struct run *r)
 			}
 			if (got == 0)
 				stdin_open = false; /* the speaker keeps its peers and routes */
-			drain_stdin(r, &rd);
+			r->bad_input += lb_line_input_drain(&rd, handle_line, r, &r->cli.log);
 		}
 		if (r->table)
 			table_read(r, 16384);

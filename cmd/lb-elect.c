@@ -19,7 +19,9 @@
 #include "emit.h"
 #include "exitcode.h"
 #include "health_server.h"
+#include "line_input.h"
 #include "ndjson.h"
+#include "output.h"
 #include "sig.h"
 
 #define DEFAULT_SYNC "Service,Node,EndpointSlice,L2Advertisement,BGPAdvertisement"
@@ -46,17 +48,22 @@ struct run {
 	int json;
 	int output_failed;
 	unsigned long bad_input;
+	int changed; /* by the lines of this round */
 };
 
 static void print_line(void *ctx, json_t *line)
 {
 	struct run *r = ctx;
-	if (!r->output_failed && lb_emit(stdout, line, r->json) < 0) {
-		r->output_failed = 1;
-		if (errno != EPIPE)
-			lb_warn(&r->cli.log, "standard output");
-	}
-	json_decref(line);
+	lb_output_record(stdout, line, r->json, &r->output_failed, &r->cli.log);
+}
+
+static int handle_line(void *ctx, json_t *ev, struct lb_err *err)
+{
+	struct run *r = ctx;
+	int rc = lb_elect_handle(r->elect, ev, err);
+	if (rc > 0)
+		r->changed = 1;
+	return rc < 0 ? -1 : 0;
 }
 
 /* Every line read in one go is applied before the election runs, so a
@@ -64,25 +71,9 @@ static void print_line(void *ctx, json_t *line)
  * announcements once, not once per line. */
 static int drain(struct run *r, struct lb_ndjson_reader *rd)
 {
-	json_t *ev;
-	struct lb_err err;
-	int st, changed = 0;
-	while ((st = lb_ndjson_next(rd, &ev, &err)) != LB_NDJSON_AGAIN) {
-		if (st == LB_NDJSON_BAD) {
-			lb_errorx(&r->cli.log, "%s", err.msg);
-			r->bad_input++;
-			continue;
-		}
-		int rc = lb_elect_handle(r->elect, ev, &err);
-		if (rc < 0) {
-			lb_errorx(&r->cli.log, "%s:%lu: %s", rd->name, rd->lineno, err.msg);
-			r->bad_input++;
-		} else if (rc > 0) {
-			changed = 1;
-		}
-		json_decref(ev);
-	}
-	return changed;
+	r->changed = 0;
+	r->bad_input += lb_line_input_drain(rd, handle_line, r, &r->cli.log);
+	return r->changed;
 }
 
 static int64_t now_ms(void)
@@ -159,13 +150,8 @@ static int pipeline(struct run *r)
 				continue;
 			lb_fatal(&r->cli.log, LB_EXIT_ENV, "poll");
 		}
-		if (pfd[0].revents) {
-			int sig = lb_sig_read(sfd);
-			if (sig > 0 && sig != SIGHUP) {
-				code = lb_sig_exit_code(sig);
-				break;
-			}
-		}
+		if (pfd[0].revents && (code = lb_sig_end_code(sfd)) != LB_EXIT_OK)
+			break;
 		int changed = 0;
 		for (size_t i = 0; i < r->ninputs; i++) {
 			/* fd -1 (a closed input) is skipped by poll: revents 0. */

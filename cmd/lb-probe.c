@@ -19,6 +19,7 @@
 #include "emit.h"
 #include "exitcode.h"
 #include "ndjson.h"
+#include "output.h"
 #include "probe.h"
 #include "probe_metrics.h"
 #include "probe_nodes.h"
@@ -142,12 +143,7 @@ static json_t *record(const char *type, const char *target, enum lb_health_state
 
 static void print_record(struct run *r, json_t *rec)
 {
-	if (!r->output_failed && lb_emit(stdout, rec, r->json) < 0) {
-		r->output_failed = 1;
-		if (errno != EPIPE)
-			lb_warn(&r->cli.log, "standard output");
-	}
-	json_decref(rec);
+	lb_output_record(stdout, rec, r->json, &r->output_failed, &r->cli.log);
 }
 
 static void on_result(void *ctx, const struct lb_probe_result *res)

@@ -21,6 +21,7 @@
 #include "k8s_resource.h"
 #include "k8s_watch.h"
 #include "labels.h"
+#include "line_input.h"
 #include "manifest_dir.h"
 #include "ndjson.h"
 #include "service.h"
@@ -185,13 +186,8 @@ static int watch_api(struct run *r)
 		int ready = lb_k8s_watch_poll(w, sfd, 1000, &err);
 		if (ready < 0)
 			lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
-		if (ready) {
-			int sig = lb_sig_read(sfd);
-			if (sig > 0 && sig != SIGHUP) {
-				code = lb_sig_exit_code(sig);
-				break;
-			}
-		}
+		if (ready && (code = lb_sig_end_code(sfd)) != LB_EXIT_OK)
+			break;
 	}
 	if (r->output_failed)
 		code = LB_EXIT_ENV;
@@ -810,6 +806,16 @@ static void handle_decision(struct run *r, json_t *line, const struct decision *
 	apply_api_guarded(r, d);
 }
 
+static int apply_line(void *ctx, json_t *line, struct lb_err *err)
+{
+	struct run *r = ctx;
+	struct decision d;
+	if (parse_decision(line, &d, err) < 0)
+		return -1;
+	handle_decision(r, line, &d);
+	return 0;
+}
+
 static int apply(struct run *r)
 {
 	struct lb_err err;
@@ -857,13 +863,8 @@ static int apply(struct run *r)
 				continue;
 			lb_fatal(&r->cli.log, LB_EXIT_ENV, "poll");
 		}
-		if (pfd[1].revents) {
-			int sig = lb_sig_read(sfd);
-			if (sig > 0 && sig != SIGHUP) {
-				code = lb_sig_exit_code(sig);
-				break;
-			}
-		}
+		if (pfd[1].revents && (code = lb_sig_end_code(sfd)) != LB_EXIT_OK)
+			break;
 		if (!pfd[0].revents)
 			continue;
 		ssize_t got = lb_ndjson_read_fd(&rd, STDIN_FILENO, &err);
@@ -871,23 +872,8 @@ static int apply(struct run *r)
 			lb_fatalx(&r->cli.log, LB_EXIT_ENV, "%s", err.msg);
 		if (r->o.from)
 			reload_from(r);
-		json_t *line;
-		int st;
-		while ((st = lb_ndjson_next(&rd, &line, &err)) != LB_NDJSON_AGAIN) {
-			struct decision d;
-			if (st == LB_NDJSON_BAD) {
-				lb_errorx(&r->cli.log, "%s", err.msg);
-				bad = 1;
-				continue;
-			}
-			if (parse_decision(line, &d, &err) < 0) {
-				lb_errorx(&r->cli.log, "<stdin>:%lu: %s", rd.lineno, err.msg);
-				bad = 1;
-			} else {
-				handle_decision(r, line, &d);
-			}
-			json_decref(line);
-		}
+		if (lb_line_input_drain(&rd, apply_line, r, &r->cli.log))
+			bad = 1;
 		if (got == 0)
 			break;
 	}

@@ -40,3 +40,9 @@ int lb_sig_exit_code(int sig)
 {
 	return 128 + sig;
 }
+
+int lb_sig_end_code(int fd)
+{
+	int sig = lb_sig_read(fd);
+	return sig > 0 && sig != SIGHUP ? lb_sig_exit_code(sig) : 0;
+}

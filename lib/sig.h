@@ -16,4 +16,9 @@ int lb_sig_read(int fd);
 /* The exit code for dying of signal sig, as a shell reports it. */
 int lb_sig_exit_code(int sig);
 
+/* For a tool with nothing to reload: reads one pending signal and returns
+ * the exit code it ends with (lb_sig_exit_code), or 0 when none is pending
+ * or it is SIGHUP, which such a tool ignores. */
+int lb_sig_end_code(int fd);
+
 #endif

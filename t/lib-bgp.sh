@@ -91,3 +91,46 @@ gobgp_c () {
 	shift
 	ip netns exec "$gobgp_ns_" gobgp -u 127.0.0.1 "$@"
 }
+
+# bgp_router_node: namespaces router and node on one link (r0, n0): the
+# router 192.0.2.1 and 2001:db8::1, the node 192.0.2.2 and 2001:db8::2.
+bgp_router_node () {
+	test_netns_add router &&
+	test_netns_add node &&
+	bgp_link router r0 node n0 192.0.2.1/24 192.0.2.2/24 2001:db8::1/64 2001:db8::2/64
+}
+
+# bird_router_start: BIRD in the router namespace (control socket bird.ctl)
+# with router id 192.0.2.1, logging to bird.log, and the rest of its
+# bird.conf read on stdin; waits up to 5 seconds for the socket.
+bird_router_start () {
+	{
+		printf '%s\n' 'router id 192.0.2.1;' 'log "bird.log" all;' &&
+		cat
+	} >bird.conf &&
+	bird_start router bird bird.conf &&
+	test_wait_for "test -S bird.ctl" 5
+}
+
+# bird_node_sessions [N4_LINE]: bird_router_start with two passive sessions
+# to the node: n4, eBGP AS 64500 to AS 64501 over IPv4, and n6, iBGP in AS
+# 64501 over IPv6 (direct). N4_LINE is one more statement for n4, e.g.
+# "hold time 30;".
+bird_node_sessions () {
+	bird_router_start <<-CONF
+	protocol device {}
+	template bgp speaker { passive on; error wait time 1, 5; }
+	protocol bgp n4 from speaker {
+		local 192.0.2.1 as 64500;
+		neighbor 192.0.2.2 as 64501;
+		${1:-}
+		ipv4 { import all; export none; };
+	}
+	protocol bgp n6 from speaker {
+		local 2001:db8::1 as 64501;
+		neighbor 2001:db8::2 as 64501;
+		direct;
+		ipv6 { import all; export none; gateway direct; };
+	}
+	CONF
+}

@@ -6,12 +6,8 @@ test_description='lb-bgp-peer against BIRD 2: IPv4 eBGP and IPv6 iBGP sessions, 
 P=ROOT,NETNS,BIRD,JQ
 
 test_expect_success $P 'set up: a router running BIRD and a node' '
-	test_netns_add router &&
-	test_netns_add node &&
-	bgp_link router r0 node n0 192.0.2.1/24 192.0.2.2/24 2001:db8::1/64 2001:db8::2/64 &&
-	cat >bird.conf <<-\CONF &&
-	router id 192.0.2.1;
-	log "bird.log" all;
+	bgp_router_node &&
+	bird_router_start <<-\CONF
 	protocol device {}
 	template bgp speaker {
 		passive on;
@@ -33,8 +29,6 @@ test_expect_success $P 'set up: a router running BIRD and a node' '
 		ipv6 { import all; export none; gateway direct; };
 	}
 	CONF
-	bird_start router bird bird.conf &&
-	test_wait_for "test -S bird.ctl" 5
 '
 
 test_expect_success $P 'IPv4 eBGP session reaches Established' '

@@ -6,9 +6,7 @@ test_description='lb-bgp-peer against FRR bgpd (with zebra): IPv4 eBGP and IPv6 
 P=ROOT,NETNS,FRR,JQ
 
 test_expect_success $P 'set up: a router running FRR bgpd and a node' '
-	test_netns_add router &&
-	test_netns_add node &&
-	bgp_link router r0 node n0 192.0.2.1/24 192.0.2.2/24 2001:db8::1/64 2001:db8::2/64 &&
+	bgp_router_node &&
 	cat >bgpd.conf <<-CONF &&
 	frr defaults traditional
 	log file $PWD/bgpd.log

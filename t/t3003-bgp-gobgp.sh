@@ -6,9 +6,7 @@ test_description='lb-bgp-peer against GoBGP (passive): IPv4 eBGP and IPv6 iBGP s
 P=ROOT,NETNS,GOBGP,JQ
 
 test_expect_success $P 'set up: a router running gobgpd (passive) and a node' '
-	test_netns_add router &&
-	test_netns_add node &&
-	bgp_link router r0 node n0 192.0.2.1/24 192.0.2.2/24 2001:db8::1/64 2001:db8::2/64 &&
+	bgp_router_node &&
 	cat >gobgp.toml <<-\CONF &&
 	[global.config]
 	  as = 64500

@@ -11,9 +11,7 @@ test_expect_success $P 'set up: a router running BIRD with merge paths, two node
 	test_netns_add node2 &&
 	bgp_link router r1 node1 n1 192.0.2.1/24 192.0.2.2/24 2001:db8:1::1/64 2001:db8:1::2/64 &&
 	bgp_link router r2 node2 n2 198.51.100.1/24 198.51.100.2/24 2001:db8:2::1/64 2001:db8:2::2/64 &&
-	cat >bird.conf <<-\CONF &&
-	router id 192.0.2.1;
-	log "bird.log" all;
+	bird_router_start <<-\CONF
 	protocol device {}
 	protocol kernel {
 		ipv4 { export all; };
@@ -28,8 +26,6 @@ test_expect_success $P 'set up: a router running BIRD with merge paths, two node
 	protocol bgp n1 from node { neighbor 192.0.2.2 as 64501; }
 	protocol bgp n2 from node { neighbor 198.51.100.2 as 64501; }
 	CONF
-	bird_start router bird bird.conf &&
-	test_wait_for "test -S bird.ctl" 5
 '
 
 test_expect_success $P 'both nodes announce 203.0.113.10: two next hops in the kernel route' '

@@ -6,12 +6,8 @@ test_description='lb-bgp-peer: TCP MD5 signatures (RFC 2385) with BIRD, and a wr
 P=ROOT,NETNS,BIRD,JQ
 
 test_expect_success $P 'set up: BIRD with a password, passive' '
-	test_netns_add router &&
-	test_netns_add node &&
-	bgp_link router r0 node n0 192.0.2.1/24 192.0.2.2/24 2001:db8::1/64 2001:db8::2/64 &&
-	cat >bird.conf <<-\CONF &&
-	router id 192.0.2.1;
-	log "bird.log" all;
+	bgp_router_node &&
+	bird_router_start <<-\CONF
 	protocol device {}
 	protocol bgp n4 {
 		local 192.0.2.1 as 64500;
@@ -22,8 +18,6 @@ test_expect_success $P 'set up: BIRD with a password, passive' '
 		ipv4 { import all; export none; };
 	}
 	CONF
-	bird_start router bird bird.conf &&
-	test_wait_for "test -S bird.ctl" 5
 '
 
 test_expect_success $P 'a wrong key: no session, the speaker keeps trying and stays up' '

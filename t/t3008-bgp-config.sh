@@ -30,29 +30,8 @@ test_expect_success 'config errors are named with file and line' '
 P=ROOT,NETNS,BIRD,JQ
 
 test_expect_success $P 'set up: BIRD with an IPv4 eBGP and an IPv6 iBGP session' '
-	test_netns_add router &&
-	test_netns_add node &&
-	bgp_link router r0 node n0 192.0.2.1/24 192.0.2.2/24 2001:db8::1/64 2001:db8::2/64 &&
-	cat >bird.conf <<-\CONF &&
-	router id 192.0.2.1;
-	log "bird.log" all;
-	protocol device {}
-	template bgp speaker { passive on; error wait time 1, 5; }
-	protocol bgp n4 from speaker {
-		local 192.0.2.1 as 64500;
-		neighbor 192.0.2.2 as 64501;
-		hold time 30;
-		ipv4 { import all; export none; };
-	}
-	protocol bgp n6 from speaker {
-		local 2001:db8::1 as 64501;
-		neighbor 2001:db8::2 as 64501;
-		direct;
-		ipv6 { import all; export none; gateway direct; };
-	}
-	CONF
-	bird_start router bird bird.conf &&
-	test_wait_for "test -S bird.ctl" 5
+	bgp_router_node &&
+	bird_node_sessions "hold time 30;"
 '
 
 test_expect_success $P 'two BGPPeer objects give two sessions; a Community name resolves' '

@@ -6,12 +6,8 @@ test_description='lb-bgp-peer --bfd: BFD sessions (RFC 5880/5881) with BIRD over
 P=ROOT,NETNS,BIRD,JQ
 
 test_expect_success $P 'set up: BIRD with protocol bfd at 100 ms x 3, bfd on for the session' '
-	test_netns_add router &&
-	test_netns_add node &&
-	bgp_link router r0 node n0 192.0.2.1/24 192.0.2.2/24 2001:db8::1/64 2001:db8::2/64 &&
-	cat >bird.conf <<-\CONF &&
-	router id 192.0.2.1;
-	log "bird.log" all;
+	bgp_router_node &&
+	bird_router_start <<-\CONF
 	protocol device {}
 	protocol bfd {
 		interface "r0" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; };
@@ -33,8 +29,6 @@ test_expect_success $P 'set up: BIRD with protocol bfd at 100 ms x 3, bfd on for
 		ipv6 { import all; export none; };
 	}
 	CONF
-	bird_start router bird bird.conf &&
-	test_wait_for "test -S bird.ctl" 5
 '
 
 bfd_state () {

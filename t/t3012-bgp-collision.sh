@@ -6,9 +6,7 @@ test_description='lb-bgp-peer: connection collisions (RFC 4271 §6.8) resolved b
 P=ROOT,NETNS,PYTHON3
 
 test_expect_success $P 'set up: a router namespace and a node' '
-	test_netns_add router &&
-	test_netns_add node &&
-	bgp_link router r0 node n0 192.0.2.1/24 192.0.2.2/24 2001:db8::1/64 2001:db8::2/64
+	bgp_router_node
 '
 
 # collide ID ASN ORDER: the scripted router (BGP Identifier ID, AS ASN) lets

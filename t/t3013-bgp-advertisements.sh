@@ -9,9 +9,7 @@ test_expect_success $P 'set up: BIRD with two IPv4 eBGP sessions, a and b, both 
 	test_netns_add router &&
 	test_netns_add node &&
 	bgp_link router r0 node n0 192.0.2.1/24 192.0.2.2/24 198.51.100.1/24 198.51.100.2/24 &&
-	cat >bird.conf <<-\CONF &&
-	router id 192.0.2.1;
-	log "bird.log" all;
+	bird_router_start <<-\CONF
 	protocol device {}
 	template bgp speaker { passive on; error wait time 1, 5; }
 	protocol bgp a from speaker {
@@ -25,8 +23,6 @@ test_expect_success $P 'set up: BIRD with two IPv4 eBGP sessions, a and b, both 
 		ipv4 { import all; export none; };
 	}
 	CONF
-	bird_start router bird bird.conf &&
-	test_wait_for "test -S bird.ctl" 5
 '
 
 # announce TYPE ADVERTISEMENT COMMUNITY [PEER]: an lb-elect BGP line for 203.0.113.10.

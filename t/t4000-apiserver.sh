@@ -2,9 +2,9 @@
 test_description='t/k8s/apiserver.py speaks the Kubernetes API as kubectl and curl see it'
 
 . "$(dirname "$0")/test-lib.sh"
-
-APISERVER="/usr/bin/python3 $TEST_DIRECTORY/k8s/apiserver.py"
-D=$TRASH_DIRECTORY/api
+# The server itself needs python3, openssl and curl; kubectl is optional:
+# its tests skip where it is missing.
+. "$TEST_DIRECTORY/lib-k8s.sh"
 
 # json FILE EXPR: prints EXPR evaluated with d = the JSON document in FILE.
 json () {
@@ -12,12 +12,6 @@ json () {
 d = json.load(open(sys.argv[1]))
 r = eval(sys.argv[2])
 print(r if isinstance(r, str) else json.dumps(r))' "$1" "$2"
-}
-api () {
-	curl -sS --max-time 20 --cacert "$D/ca.crt" -H "Authorization: Bearer admin-token" "$@"
-}
-ctl () {
-	curl -sS --max-time 20 -X POST "http://127.0.0.1:$(cat "$D/control-port")/$1"
 }
 state_rv () {
 	curl -sS --max-time 5 "http://127.0.0.1:$(cat "$D/control-port")/state" >state.json &&
@@ -27,20 +21,9 @@ k () {
 	timeout 30 kubectl --kubeconfig "$D/kubeconfig" --cache-dir "$TRASH_DIRECTORY/kcache" "$@"
 }
 start_server () {
-	test_bg apiserver $APISERVER --dir "$D" --token admin-token --rules "$TRASH_DIRECTORY/rules" \
-		--bookmark-interval 1 --persist "$@" &&
-	test_wait_for 'test -s "$D/port"' 20 &&
-	U=https://127.0.0.1:$(cat "$D/port")
+	apiserver_start --rules "$TRASH_DIRECTORY/rules" --bookmark-interval 1 --persist "$@"
 }
 U=
-
-# The server itself needs python3, openssl and curl (scripts/install-deps
-# installs them); kubectl is optional: its tests skip where it is missing.
-if ! test -x /usr/bin/python3 || ! command -v curl >/dev/null 2>&1 ||
-	! command -v openssl >/dev/null 2>&1; then
-	skip_all='python3, curl or openssl missing'
-	test_done
-fi
 
 cat >rules <<'EOF'
 # token        user     resources                                 verbs

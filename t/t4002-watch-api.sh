@@ -1,35 +1,13 @@
 #!/bin/sh
 test_description='lb-watch against the test API server: list, watch, resume, 410, auth, TLS'
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-k8s.sh"
 
-APISERVER="/usr/bin/python3 $TEST_DIRECTORY/k8s/apiserver.py"
-D=$TRASH_DIRECTORY/api
-
-if ! test -x /usr/bin/python3 || ! command -v curl >/dev/null 2>&1 ||
-	! command -v openssl >/dev/null 2>&1; then
-	skip_all='python3, curl or openssl missing'
-	test_done
-fi
-
-ctl () {
-	curl -sS --max-time 20 -X POST "http://127.0.0.1:$(cat "$D/control-port")/$1"
-}
-api () {
-	curl -sS --max-time 20 --cacert "$D/ca.crt" -H "Authorization: Bearer admin-token" "$@"
-}
-mksvc () { # NS NAME
-	api -o /dev/null -H "Content-Type: application/json" \
-		-d "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"$2\"},\"spec\":{\"type\":\"LoadBalancer\",\"ports\":[{\"port\":80}]}}" \
-		"$U/api/v1/namespaces/$1/services"
-}
 wait_watches () {
 	curl -sS --max-time 15 "http://127.0.0.1:$(cat "$D/control-port")/wait?watches=$1&timeout=10" >/dev/null
 }
 start_server () {
-	test_bg apiserver $APISERVER --dir "$D" --token admin-token --rules "$TRASH_DIRECTORY/rules" \
-		--bookmark-interval 1 --persist "$@" &&
-	test_wait_for 'test -s "$D/port"' 20 &&
-	U=https://127.0.0.1:$(cat "$D/port")
+	apiserver_start --rules "$TRASH_DIRECTORY/rules" --bookmark-interval 1 --persist "$@"
 }
 echo "svc-only  lbwatch  services  get,list,watch" >rules
 printf "admin-token\n" >admin.token

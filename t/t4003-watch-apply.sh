@@ -1,33 +1,12 @@
 #!/bin/sh
 test_description='lb-watch --apply against the test API server: status patches, Events, retries, pipeline'
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-k8s.sh"
 
-APISERVER="/usr/bin/python3 $TEST_DIRECTORY/k8s/apiserver.py"
-D=$TRASH_DIRECTORY/api
-
-if ! test -x /usr/bin/python3 || ! command -v curl >/dev/null 2>&1 ||
-	! command -v openssl >/dev/null 2>&1; then
-	skip_all='python3, curl or openssl missing'
-	test_done
-fi
-
-ctl () {
-	curl -sS --max-time 20 -X POST "http://127.0.0.1:$(cat "$D/control-port")/$1"
-}
-api () {
-	curl -sS --max-time 20 --cacert "$D/ca.crt" -H "Authorization: Bearer admin-token" "$@"
-}
-mksvc () { # NS NAME [EXTRA-SPEC]
-	api -o /dev/null -H "Content-Type: application/json" \
-		-d "{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"$2\"},\"spec\":{\"type\":\"LoadBalancer\",\"ports\":[{\"port\":80}]${3:+,$3}}}" \
-		"$U/api/v1/namespaces/$1/services"
-}
 getlog () {
 	curl -sS --max-time 10 "http://127.0.0.1:$(cat "$D/control-port")/log" >"$1"
 }
-test_bg apiserver $APISERVER --dir "$D" --token admin-token --bookmark-interval 1
-test_wait_for 'test -s "$D/port"' 20
-U=https://127.0.0.1:$(cat "$D/port")
+apiserver_start --bookmark-interval 1
 KC="--kubeconfig $D/kubeconfig"
 
 test_expect_success PYTHON3,CURL 'ASSIGNED: status patch then annotation patch, bodies byte for byte' '

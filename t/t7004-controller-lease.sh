@@ -1,25 +1,15 @@
 #!/bin/sh
 test_description='lb-controller against the test API server: two replicas, one Lease, one writer; the leader stops and the other takes over'
 . "$(dirname "$0")/test-lib.sh"
+. "$TEST_DIRECTORY/lib-k8s.sh"
 
-APISERVER="/usr/bin/python3 $TEST_DIRECTORY/k8s/apiserver.py"
-D=$TRASH_DIRECTORY/api
-
-if ! test -x /usr/bin/python3 || ! command -v curl >/dev/null 2>&1 ||
-	! command -v openssl >/dev/null 2>&1 || ! command -v jq >/dev/null 2>&1; then
-	skip_all='python3, curl, openssl or jq missing'
+if ! command -v jq >/dev/null 2>&1; then
+	skip_all='jq missing'
 	test_done
 fi
 
-api () {
-	curl -sS --max-time 20 --cacert "$D/ca.crt" -H "Authorization: Bearer admin-token" "$@"
-}
 create () { # PATH JSON
 	api -o /dev/null -H "Content-Type: application/json" -d "$2" "$U$1"
-}
-mksvc () { # NAME
-	create /api/v1/namespaces/default/services \
-		"{\"apiVersion\":\"v1\",\"kind\":\"Service\",\"metadata\":{\"name\":\"$1\"},\"spec\":{\"type\":\"LoadBalancer\",\"ports\":[{\"port\":80}]}}"
 }
 status_ip () {
 	api "$U/api/v1/namespaces/default/services/$1" | jq -r ".status.loadBalancer.ingress[0].ip // empty"
@@ -35,9 +25,7 @@ replica () {
 	return $replica_rc_
 }
 
-test_bg apiserver $APISERVER --dir "$D" --token admin-token
-test_wait_for 'test -s "$D/port"' 20
-U=https://127.0.0.1:$(cat "$D/port")
+apiserver_start
 mkdir run
 
 test_expect_success PYTHON3,CURL,JQ 'two replicas: one LEADER, one FOLLOWER' '
@@ -53,7 +41,7 @@ test_expect_success PYTHON3,CURL,JQ 'two replicas: one LEADER, one FOLLOWER' '
 '
 
 test_expect_success PYTHON3,CURL,JQ 'a Service gets an address from the pool' '
-	mksvc web &&
+	mksvc default web &&
 	test_wait_for "test -n \"\$(status_ip web)\"" 20 &&
 	case $(status_ip web) in 198.51.100.8 | 198.51.100.9 | 198.51.100.1[0-5]) ;; *) false ;; esac
 '
@@ -65,7 +53,7 @@ test_expect_success PYTHON3,CURL,JQ 'the leader stops (SIGTERM): the other repli
 	{ wait "$(test_bg_pid a)"; rc=$?; } &&
 	test "$rc" = 0 &&
 	test_wait_for "grep -q LEADER b.out" 30 &&
-	mksvc db &&
+	mksvc default db &&
 	test_wait_for "test -n \"\$(status_ip db)\"" 20 &&
 	test "$(status_ip db)" != "$web" &&
 	test "$(status_ip web)" = "$web" &&

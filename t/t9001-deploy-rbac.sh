@@ -18,17 +18,7 @@ if ! test -x /usr/bin/python3 || ! /usr/bin/python3 -c 'import yaml' 2>/dev/null
 	! command -v curl >/dev/null 2>&1 || ! command -v openssl >/dev/null 2>&1 ||
 	! command -v jq >/dev/null 2>&1; then
 	skip_all='python3 with PyYAML, curl, openssl or jq missing'
-	test_expect_success 'a second controller replica under the same account follows the first' '
-	mkdir -p run.b &&
-	test_bg controller_b env KUBECONFIG=kc.controller LBKIT_LEASE=$NS/lbkit-controller LBKIT_IDENTITY=b \
-		LBKIT_RUN_DIR=run.b lb-controller &&
-	test_wait_for "grep -q FOLLOWER controller_b.out" 30 &&
-	jq -e -s "any(.[]; .type == \"FOLLOWER\" and .holder == \"a\")" controller_b.out &&
-	jq -e -s "any(.[]; .type == \"LEADER\" and .identity == \"a\")" controller.out &&
-	test_must_fail grep -q LEADER controller_b.out
-'
-
-test_done
+	test_done
 fi
 
 ctl () { # PATH [CURL-OPTION...]

@@ -46,6 +46,23 @@ tap_ok_(struct tap *t, int cond, const char *file, int line, const char *fmt, ..
 	fflush(stdout);
 }
 
+/* 1 when got holds exactly want; else 0, and the first difference as a
+ * TAP comment. */
+static inline int tap_same_bytes(const unsigned char *got, size_t glen, const unsigned char *want,
+				 size_t wlen)
+{
+	if (glen != wlen) {
+		printf("#   length: got %zu, want %zu\n", glen, wlen);
+		return 0;
+	}
+	for (size_t i = 0; i < glen; i++)
+		if (got[i] != want[i]) {
+			printf("#   byte %zu: got 0x%02x, want 0x%02x\n", i, got[i], want[i]);
+			return 0;
+		}
+	return 1;
+}
+
 static inline int tap_done(struct tap *t)
 {
 	printf("1..%d\n", t->n);

@@ -4,24 +4,16 @@
 
 #include "arp_claims.h"
 #include "tap.h"
+#include "testaddr.h"
 
 static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
 static const uint8_t mac_b[6] = {0x02, 0, 0, 0, 0, 0x0b};
 static const uint8_t zero[6];
 
-static struct lb_addr ip(const char *s)
-{
-	struct lb_addr a;
-	struct lb_err err;
-	if (lb_addr_parse(s, &a, &err) < 0)
-		memset(&a, 0, sizeof(a));
-	return a;
-}
-
 static void test_claims(struct tap *t)
 {
 	struct lb_arp_claims *c = lb_arp_claims_new(10000, 3);
-	struct lb_addr vip = ip("192.0.2.10"), v6 = ip("2001:db8::10");
+	struct lb_addr vip = test_ip("192.0.2.10"), v6 = test_ip("2001:db8::10");
 	uint8_t prev[6] = {0};
 
 	tap_is_int(t, lb_arp_claims_note(c, &vip, mac_a, 1000, prev), LB_ARP_CLAIM_OK, "first claim");
@@ -39,7 +31,7 @@ static void test_claims(struct tap *t)
 		   "exactly at the window's edge still counts");
 	tap_is_int(t, lb_arp_claims_note(c, &v6, mac_b, 100, prev), LB_ARP_CLAIM_OK,
 		   "IPv6 addresses are tracked apart (and time may be earlier for them)");
-	struct lb_addr x = ip("192.0.2.11"), y = ip("192.0.2.12");
+	struct lb_addr x = test_ip("192.0.2.11"), y = test_ip("192.0.2.12");
 	tap_is_int(t, lb_arp_claims_note(c, &x, mac_a, 100, prev), LB_ARP_CLAIM_OK, "third address");
 	tap_is_int(t, lb_arp_claims_note(c, &y, mac_a, 100, prev), LB_ARP_CLAIM_UNTRACKED,
 		   "a fourth is not tracked (max 3)");
@@ -55,7 +47,7 @@ static void test_frame_claim(struct tap *t)
 	uint8_t f[128], mac[6];
 	struct lb_arp_frame fr;
 	struct lb_err err;
-	struct lb_addr a, vip = ip("192.0.2.10"), any = ip("0.0.0.0"), c = ip("192.0.2.2");
+	struct lb_addr a, vip = test_ip("192.0.2.10"), any = test_ip("0.0.0.0"), c = test_ip("192.0.2.2");
 	size_t n;
 	char buf[LB_ADDR_STRLEN];
 
@@ -76,7 +68,7 @@ static void test_frame_claim(struct tap *t)
 	lb_arp_frame_parse(f, n, &fr, &err);
 	tap_is_int(t, lb_arp_frame_claim(&fr, &a, mac), 0, "an RFC 5227 probe claims nothing");
 
-	struct lb_addr v6 = ip("2001:db8::10"), all = ip("ff02::1"), un = ip("::"), group;
+	struct lb_addr v6 = test_ip("2001:db8::10"), all = test_ip("ff02::1"), un = test_ip("::"), group;
 	uint8_t gm[6];
 	lb_arp_frame_mcast_mac(&all, gm);
 	n = lb_arp_frame_build_na(f, sizeof(f), gm, mac_a, &all, &v6, LB_NA_OVERRIDE);

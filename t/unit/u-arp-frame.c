@@ -3,19 +3,11 @@
 
 #include "arp_frame.h"
 #include "tap.h"
+#include "testaddr.h"
 
 static const uint8_t mac_a[6] = {0x02, 0, 0, 0, 0, 0x0a};
 static const uint8_t mac_c[6] = {0x02, 0, 0, 0, 0, 0x0c};
 static const uint8_t zero[6];
-
-static struct lb_addr ip(const char *s)
-{
-	struct lb_addr a;
-	struct lb_err err;
-	if (lb_addr_parse(s, &a, &err) < 0)
-		memset(&a, 0, sizeof(a));
-	return a;
-}
 
 /* A real frame: iputils arping 192.0.2.10 from 192.0.2.2 on c0. */
 static const uint8_t arping_request[] = {
@@ -29,7 +21,7 @@ static void test_arp(struct tap *t)
 	struct lb_arp_frame f;
 	struct lb_err err;
 	uint8_t out[128];
-	struct lb_addr vip = ip("192.0.2.10"), client = ip("192.0.2.2");
+	struct lb_addr vip = test_ip("192.0.2.10"), client = test_ip("192.0.2.2");
 
 	tap_is_int(t, lb_arp_frame_parse(arping_request, sizeof(arping_request), &f, &err), 1,
 		   "arping's request parses");
@@ -58,7 +50,7 @@ static void test_arp(struct tap *t)
 	tap_is_int(t, lb_arp_frame_answer(&f, mac_a, out, sizeof(out)), 0,
 		   "another host's announcement gets no answer");
 	/* An RFC 5227 probe (sender 0.0.0.0) is answered: that defends the VIP. */
-	struct lb_addr any = ip("0.0.0.0");
+	struct lb_addr any = test_ip("0.0.0.0");
 	n = lb_arp_frame_build_arp(out, sizeof(out), lb_arp_frame_broadcast, mac_c, 1, mac_c, &any,
 				   zero, &vip);
 	lb_arp_frame_parse(out, n, &f, &err);
@@ -70,7 +62,7 @@ static void test_arp(struct tap *t)
 
 	tap_is_int(t, lb_arp_frame_build_arp(out, 41, lb_arp_frame_broadcast, mac_a, 1, mac_a, &vip,
 					     zero, &vip), 0, "builder refuses a short buffer");
-	struct lb_addr v6 = ip("2001:db8::1");
+	struct lb_addr v6 = test_ip("2001:db8::1");
 	tap_is_int(t, lb_arp_frame_build_arp(out, sizeof(out), lb_arp_frame_broadcast, mac_a, 1,
 					     mac_a, &v6, zero, &vip), 0, "and an IPv6 address");
 }
@@ -128,7 +120,7 @@ static void test_ndp(struct tap *t)
 	struct lb_arp_frame f, r;
 	struct lb_err err;
 	uint8_t out[128], group_mac[6];
-	struct lb_addr vip = ip("2001:db8::10"), client = ip("2001:db8::2"), group;
+	struct lb_addr vip = test_ip("2001:db8::10"), client = test_ip("2001:db8::2"), group;
 
 	lb_arp_frame_solicited_node(&vip, &group);
 	char buf[LB_ADDR_STRLEN];
@@ -163,7 +155,7 @@ static void test_ndp(struct tap *t)
 	tap_ok(t, strstr(err.msg, "checksum") != NULL, "message says checksum: %s", err.msg);
 
 	/* DAD probe: NS from :: with no option, answered to all-nodes. */
-	struct lb_addr any = ip("::");
+	struct lb_addr any = test_ip("::");
 	n = lb_arp_frame_build_ns(out, sizeof(out), group_mac, mac_c, &any, &group, &vip);
 	tap_is_int(t, n, LB_NDP_FRAME_MAX - 8, "DAD NS carries no option");
 	tap_is_int(t, lb_arp_frame_parse(out, n, &f, &err), 1, "DAD NS parses");
@@ -174,7 +166,7 @@ static void test_ndp(struct tap *t)
 	tap_is_int(t, r.na_flags, LB_NA_OVERRIDE, "without the Solicited flag");
 
 	/* Unsolicited NA (RFC 4861 §7.2.6). */
-	struct lb_addr all = ip("ff02::1");
+	struct lb_addr all = test_ip("ff02::1");
 	uint8_t all_mac[6];
 	lb_arp_frame_mcast_mac(&all, all_mac);
 	n = lb_arp_frame_build_na(out, sizeof(out), all_mac, mac_a, &all, &vip, LB_NA_OVERRIDE);
@@ -186,7 +178,7 @@ static void test_ndp(struct tap *t)
  * under test is the one that fires. */
 static size_t corrupt_ns(uint8_t *out, size_t cap, void (*edit)(uint8_t *, size_t *))
 {
-	struct lb_addr vip = ip("2001:db8::10"), client = ip("2001:db8::2"), group;
+	struct lb_addr vip = test_ip("2001:db8::10"), client = test_ip("2001:db8::2"), group;
 	uint8_t gm[6];
 	lb_arp_frame_solicited_node(&vip, &group);
 	lb_arp_frame_mcast_mac(&group, gm);

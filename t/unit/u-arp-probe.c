@@ -4,26 +4,18 @@
 
 #include "arp_probe.h"
 #include "tap.h"
+#include "testaddr.h"
 
 static const uint8_t me[6] = {0x02, 0, 0, 0, 0, 0x0c};
 static const uint8_t peer[6] = {0x02, 0, 0, 0, 0, 0x0a};
 static const uint8_t other[6] = {0x02, 0, 0, 0, 0, 0x0b};
 static const uint8_t zero[6];
 
-static struct lb_addr ip(const char *s)
-{
-	struct lb_addr a;
-	struct lb_err err;
-	if (lb_addr_parse(s, &a, &err) < 0)
-		memset(&a, 0, sizeof(a));
-	return a;
-}
-
 static void setup(struct lb_arp_probe *p, const char *target, const char *source)
 {
 	lb_arp_probe_init(p);
-	p->target = ip(target);
-	p->source = ip(source);
+	p->target = test_ip(target);
+	p->source = test_ip(source);
 	memcpy(p->mac, me, 6);
 }
 
@@ -143,7 +135,7 @@ static void test_frames(struct tap *t)
 
 	setup(&p, "2001:db8::1", "2001:db8::2");
 	n = lb_arp_probe_build(&p, buf, sizeof(buf));
-	struct lb_addr sn = ip("ff02::1:ff00:1");
+	struct lb_addr sn = test_ip("ff02::1:ff00:1");
 	tap_ok(t, lb_arp_frame_parse(buf, n, &f, &err) == 1 && f.kind == LB_ARP_FRAME_NS &&
 			  lb_addr_eq(&f.ip_dst, &sn) && f.has_lladdr,
 	       "IPv6: an NS to the solicited-node group, with our link-layer address");
@@ -167,7 +159,7 @@ static struct lb_arp_frame arp(int op, const uint8_t *dst, const uint8_t *sha, c
 	uint8_t buf[64];
 	struct lb_arp_frame f;
 	struct lb_err err;
-	struct lb_addr s = ip(spa), d = ip(tpa);
+	struct lb_addr s = test_ip(spa), d = test_ip(tpa);
 	size_t n = lb_arp_frame_build_arp(buf, sizeof(buf), dst, sha, (uint16_t)op, sha, &s, tha, &d);
 	memset(&f, 0, sizeof(f));
 	if (lb_arp_frame_parse(buf, n, &f, &err) != 1)
@@ -291,7 +283,7 @@ static void test_accept(struct tap *t)
 	/* IPv6: an NA for the target from anyone but us. */
 	uint8_t buf[LB_NDP_FRAME_MAX];
 	struct lb_err err;
-	struct lb_addr tgt = ip("2001:db8::1"), src = ip("2001:db8::2");
+	struct lb_addr tgt = test_ip("2001:db8::1"), src = test_ip("2001:db8::2");
 	size_t n = lb_arp_frame_build_na(buf, sizeof(buf), me, peer, &src, &tgt,
 					 LB_NA_SOLICITED | LB_NA_OVERRIDE);
 	setup(&p, "2001:db8::1", "2001:db8::2");

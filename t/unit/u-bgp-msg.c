@@ -23,20 +23,6 @@ static size_t wrap(uint8_t *out, uint8_t type, const uint8_t *body, size_t blen)
 	return LB_BGP_HEADER_LEN + blen;
 }
 
-static int same_bytes(const uint8_t *got, size_t glen, const uint8_t *want, size_t wlen)
-{
-	if (glen != wlen) {
-		printf("#   length: got %zu, want %zu\n", glen, wlen);
-		return 0;
-	}
-	for (size_t i = 0; i < glen; i++)
-		if (got[i] != want[i]) {
-			printf("#   byte %zu: got 0x%02x, want 0x%02x\n", i, got[i], want[i]);
-			return 0;
-		}
-	return 1;
-}
-
 static void test_buf(void)
 {
 	const uint8_t bytes[] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07};
@@ -78,7 +64,7 @@ static void test_buf(void)
 	lb_wbuf_put_u32(&w, 0x01020304);
 	lb_wbuf_patch_u16(&w, at, 0xbeef);
 	const uint8_t want1[] = {0xbe, 0xef, 0xaa, 1, 2, 3, 4};
-	tap_ok(&t, lb_wbuf_error(&w) == 0 && same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), want1, 7),
+	tap_ok(&t, lb_wbuf_error(&w) == 0 && tap_same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), want1, 7),
 	       "reserve, put and patch");
 	lb_wbuf_put_u16(&w, 0x1234);
 	tap_ok(&t, lb_wbuf_error(&w) == -1 && lb_wbuf_len(&w) == 7, "overflowing a fixed writer sets the error and writes nothing");
@@ -109,7 +95,7 @@ static void expect_notify(const struct lb_bgp_notify *n, uint8_t code, uint8_t s
 			  const uint8_t *data, size_t dlen, const char *what)
 {
 	int ok = n->send && n->code == code && n->subcode == sub &&
-		 same_bytes(n->data, n->data_len, data, dlen);
+		 tap_same_bytes(n->data, n->data_len, data, dlen);
 	tap_ok(&t, ok, "%s -> NOTIFICATION %u/%u (%s)", what, code, sub, n->reason);
 	if (!ok)
 		printf("#   got %u/%u send=%d\n", n->code, n->subcode, n->send);
@@ -244,7 +230,7 @@ static void test_open(void)
 	lb_wbuf_init_fixed(&w, mem, sizeof(mem));
 	lb_bgp_open_encode(&w, 65001, 90, 0xc0000201, &c);
 	tap_ok(&t, lb_wbuf_error(&w) == 0 &&
-		   same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), open_vector, sizeof(open_vector)),
+		   tap_same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), open_vector, sizeof(open_vector)),
 	       "OPEN encodes to the hand-written bytes");
 
 	struct lb_bgp_open_policy pol = {.peer_asn = 65001, .local_asn = 65000,
@@ -406,7 +392,7 @@ static void test_notification_refresh(void)
 	lb_wbuf_init_fixed(&w, mem, sizeof(mem));
 	lb_bgp_notification_shutdown_encode(&w, LB_BGP_CEASE_ADMIN_SHUTDOWN, "bye");
 	const uint8_t shut[] = {MARKER, 0x00, 0x19, 0x03, 0x06, 0x02, 0x03, 'b', 'y', 'e'};
-	tap_ok(&t, same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), shut, sizeof(shut)),
+	tap_ok(&t, tap_same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), shut, sizeof(shut)),
 	       "Cease/Administrative Shutdown with a shutdown message (RFC 8203)");
 	tap_ok(&t, lb_bgp_header_decode(shut, sizeof(shut), &h, &n) == 0 &&
 		   lb_bgp_notification_decode(shut, sizeof(shut), &no, &n) == 0 && no.code == 6 &&
@@ -439,7 +425,7 @@ static void test_notification_refresh(void)
 	const uint8_t lenfield[] = {0x10, 0x01};
 	lb_bgp_notification_encode(&w, 1, 2, lenfield, 2);
 	const uint8_t hdrerr[] = {MARKER, 0x00, 0x17, 0x03, 0x01, 0x02, 0x10, 0x01};
-	tap_ok(&t, same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), hdrerr, sizeof(hdrerr)),
+	tap_ok(&t, tap_same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), hdrerr, sizeof(hdrerr)),
 	       "NOTIFICATION with data encodes");
 	tap_ok(&t, lb_bgp_notification_decode(hdrerr, sizeof(hdrerr), &no, &n) == 0 && no.code == 1 &&
 		   no.subcode == 2 && no.data_len == 2 && no.data[0] == 0x10 && !no.has_shutdown_msg,
@@ -451,7 +437,7 @@ static void test_notification_refresh(void)
 	lb_wbuf_reset(&w);
 	lb_bgp_route_refresh_encode(&w, LB_BGP_AFI_IPV6, LB_BGP_SAFI_UNICAST);
 	const uint8_t rr[] = {MARKER, 0x00, 0x17, 0x05, 0x00, 0x02, 0x00, 0x01};
-	tap_ok(&t, same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), rr, sizeof(rr)), "ROUTE-REFRESH encodes (RFC 2918 §3)");
+	tap_ok(&t, tap_same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), rr, sizeof(rr)), "ROUTE-REFRESH encodes (RFC 2918 §3)");
 	struct lb_bgp_route_refresh r;
 	tap_ok(&t, lb_bgp_route_refresh_decode(rr, sizeof(rr), &r, &n) == 0 && r.afi == 2 && r.safi == 1 &&
 		   r.subtype == 0,
@@ -466,7 +452,7 @@ static void test_notification_refresh(void)
 	lb_wbuf_reset(&w);
 	lb_bgp_keepalive_encode(&w);
 	const uint8_t ka[] = {MARKER, 0x00, 0x13, 0x04};
-	tap_ok(&t, same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), ka, sizeof(ka)), "KEEPALIVE encodes");
+	tap_ok(&t, tap_same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), ka, sizeof(ka)), "KEEPALIVE encodes");
 
 	/* A writer too small for the message fails as a whole. */
 	uint8_t tiny[20];

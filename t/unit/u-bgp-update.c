@@ -21,20 +21,6 @@ static const struct lb_bgp_session s2 = {.as4 = false, .ebgp = true, .peer_asn =
 static const struct lb_bgp_session si = {.as4 = true, .ebgp = false, .peer_asn = 65000,
 					 .mp_ipv4 = true, .mp_ipv6 = true};
 
-static int same_bytes(const uint8_t *got, size_t glen, const uint8_t *want, size_t wlen)
-{
-	if (glen != wlen) {
-		printf("#   length: got %zu, want %zu\n", glen, wlen);
-		return 0;
-	}
-	for (size_t i = 0; i < glen; i++)
-		if (got[i] != want[i]) {
-			printf("#   byte %zu: got 0x%02x, want 0x%02x\n", i, got[i], want[i]);
-			return 0;
-		}
-	return 1;
-}
-
 static struct lb_prefix pfx4(uint8_t a, uint8_t b, uint8_t c, uint8_t d, uint8_t len)
 {
 	struct lb_prefix p = {.addr = {.family = LB_AF_INET}, .len = len};
@@ -137,7 +123,7 @@ static void test_vectors(void)
 	lb_wbuf_init_fixed(&w, mem, sizeof(mem));
 	tap_ok(&t, lb_bgp_update_encode_announce(&w, &s4, &a, v4, 2, &used, &err) == 0 && used == 2,
 	       "IPv4 announcement encodes");
-	tap_ok(&t, same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), update_v4_vector, sizeof(update_v4_vector)),
+	tap_ok(&t, tap_same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), update_v4_vector, sizeof(update_v4_vector)),
 	       "IPv4 UPDATE matches the hand-written bytes");
 
 	tap_ok(&t, lb_bgp_update_decode(update_v4_vector, sizeof(update_v4_vector), &s4, &u, &n) == 0 &&
@@ -177,7 +163,7 @@ static void test_vectors(void)
 	lb_wbuf_reset(&w);
 	tap_ok(&t, lb_bgp_update_encode_announce(&w, &si, &a6, &v6, 1, &used, &err) == 0 && used == 1,
 	       "IPv6 announcement encodes");
-	tap_ok(&t, same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), update_v6_vector, sizeof(update_v6_vector)),
+	tap_ok(&t, tap_same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), update_v6_vector, sizeof(update_v6_vector)),
 	       "IPv6 UPDATE matches the hand-written bytes");
 	tap_ok(&t, lb_bgp_update_decode(update_v6_vector, sizeof(update_v6_vector), &si, &u, &n) == 0 &&
 		   !u.treat_as_withdraw && u.mp_reach.parsed && u.mp_reach.count == 1 &&
@@ -204,7 +190,7 @@ static void test_vectors(void)
 	const uint8_t wd4[] = {MARKER, 0x00, 0x1b, 0x02, 0x00, 0x04, 0x18, 0xc0, 0x00, 0x02, 0x00, 0x00};
 	lb_wbuf_reset(&w);
 	tap_ok(&t, lb_bgp_update_encode_withdraw(&w, v4, 1, &used, &err) == 0 && used == 1 &&
-		   same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), wd4, sizeof(wd4)),
+		   tap_same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), wd4, sizeof(wd4)),
 	       "IPv4 withdrawal matches the hand-written bytes");
 	tap_ok(&t, lb_bgp_update_decode(wd4, sizeof(wd4), &s4, &u, &n) == 0 && u.withdrawn.count == 1 &&
 		   !u.nlri.present && !u.end_of_rib,
@@ -213,7 +199,7 @@ static void test_vectors(void)
 			       0x00, 0x02, 0x01, 0x30, 0x20, 0x01, 0x0d, 0xb8, 0x00, 0x01};
 	lb_wbuf_reset(&w);
 	tap_ok(&t, lb_bgp_update_encode_withdraw(&w, &v6, 1, &used, &err) == 0 && used == 1 &&
-		   same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), wd6, sizeof(wd6)),
+		   tap_same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), wd6, sizeof(wd6)),
 	       "IPv6 withdrawal (MP_UNREACH_NLRI) matches the hand-written bytes");
 	tap_ok(&t, lb_bgp_update_decode(wd6, sizeof(wd6), &s4, &u, &n) == 0 && u.mp_unreach.count == 1 &&
 		   !u.end_of_rib && !u.treat_as_withdraw,
@@ -225,10 +211,10 @@ static void test_vectors(void)
 				0x80, 0x0f, 0x03, 0x00, 0x02, 0x01};
 	lb_wbuf_reset(&w);
 	lb_bgp_update_encode_eor(&w, 1, 1);
-	tap_ok(&t, same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), eor4, sizeof(eor4)), "IPv4 End-of-RIB bytes");
+	tap_ok(&t, tap_same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), eor4, sizeof(eor4)), "IPv4 End-of-RIB bytes");
 	lb_wbuf_reset(&w);
 	lb_bgp_update_encode_eor(&w, 2, 1);
-	tap_ok(&t, same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), eor6, sizeof(eor6)), "IPv6 End-of-RIB bytes");
+	tap_ok(&t, tap_same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), eor6, sizeof(eor6)), "IPv6 End-of-RIB bytes");
 	tap_ok(&t, lb_bgp_update_decode(eor4, sizeof(eor4), &s4, &u, &n) == 0 && u.end_of_rib &&
 		   u.eor_afi == 1,
 	       "IPv4 End-of-RIB recognized");
@@ -264,7 +250,7 @@ static void test_as4(void)
 		0x40, 0x03, 0x04, 0xc0, 0x00, 0x02, 0x01,
 		0xc0, 0x11, 0x0a, 0x02, 0x02, 0x00, 0x00, 0xfd, 0xe9, 0xfa, 0x56, 0xea, 0x01,
 		0x18, 0xc0, 0x00, 0x02};
-	tap_ok(&t, same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), want, sizeof(want)),
+	tap_ok(&t, tap_same_bytes(lb_wbuf_data(&w), lb_wbuf_len(&w), want, sizeof(want)),
 	       "AS_PATH with AS_TRANS plus AS4_PATH, by hand");
 	tap_ok(&t, lb_bgp_update_decode(want, sizeof(want), &s2, &u, &n) == 0 && !u.treat_as_withdraw &&
 		   u.attrs.as_size == 2 && (u.attrs.present & (1u << LB_BGP_ATTR_AS4_PATH)),
@@ -396,7 +382,7 @@ static void expect_reset_msg(const struct lb_bgp_session *s, const uint8_t *m, s
 	struct lb_bgp_notify n;
 	int r = lb_bgp_update_decode(m, len, s, &u, &n);
 	int ok = r == -1 && n.send && n.code == code && n.subcode == subcode &&
-		 (data == NULL || same_bytes(n.data, n.data_len, data, dlen));
+		 (data == NULL || tap_same_bytes(n.data, n.data_len, data, dlen));
 	tap_ok(&t, ok, "%s -> NOTIFICATION %u/%u (%s)", what, code, subcode, n.reason);
 	if (!ok)
 		printf("#   r=%d got %u/%u\n", r, n.code, n.subcode);
