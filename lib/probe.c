@@ -1287,7 +1287,10 @@ static void run_due(struct lb_probe *p)
 		time_out(p, t);
 	}
 	while ((t = heap_top(&p->due)) && t->wake_ms <= now) {
-		if (now - t->wake_ms > OVERLOAD_LAG_MS && p->in_flight >= OVERLOAD_MIN_IN_FLIGHT) {
+		/* A first check has no schedule to be late for (--once starts them
+		 * all at once, however long the list took to read). */
+		if (t->checks && now - t->wake_ms > OVERLOAD_LAG_MS &&
+		    p->in_flight >= OVERLOAD_MIN_IN_FLIGHT) {
 			if (!credit) {
 				held = 1;
 				break;
