@@ -147,6 +147,13 @@ struct lb_probe {
 	size_t in_flight;
 	unsigned long finished, finished_before, idle_credit;
 	int holding;
+	/* Whether the loop was working rather than waiting more than
+	 * SATURATED_PCT of the last window (load_account). */
+	int saturated;
+	int64_t win_start_us, win_busy_us, wait_end_us;
+	/* Checks finished in the last window: as many in flight is about a
+	 * window's worth of queue, the most a saturated loop keeps. */
+	unsigned long win_finished_start, queue_goal;
 	/* For the log: since when checks are late (0: on schedule), and when
 	 * one was last held back. */
 	int64_t late_since_ms, last_held_ms;
@@ -1263,21 +1270,50 @@ static void time_out(struct lb_probe *p, struct target *t)
 #define OVERLOAD_LAG_MS 100
 /* While overloaded, at least this many checks still run at once. */
 #define OVERLOAD_MIN_IN_FLIGHT 64
+/* The loop is saturated when it spends more than this share of a window
+ * working rather than waiting: its events then queue behind each other. */
+#define SATURATED_PCT 90
+#define SATURATION_WINDOW_US 100000
+
+/* wait_start, wait_end: around this step's wait for events. */
+static void load_account(struct lb_probe *p, int64_t wait_start, int64_t wait_end)
+{
+	if (p->wait_end_us)
+		p->win_busy_us += wait_start - p->wait_end_us;
+	p->wait_end_us = wait_end;
+	if (!p->win_start_us) {
+		p->win_start_us = wait_start;
+		return;
+	}
+	int64_t span = wait_end - p->win_start_us;
+	if (span < SATURATION_WINDOW_US)
+		return;
+	p->saturated = p->win_busy_us * 100 > span * SATURATED_PCT;
+	p->queue_goal = p->finished - p->win_finished_start;
+	p->win_finished_start = p->finished;
+	p->win_start_us = wait_end;
+	p->win_busy_us = 0;
+}
 
 /* Starts the checks that are due and times out those past their deadline.
  *
  * When the loop falls behind, starting every due check at once would only
  * lengthen the queue of work: each check's own events would then wait
  * behind the others' past its timeout, and healthy targets would go DOWN
- * because this process is slow. So while due checks are late, a new one
- * starts only as a running one finishes (or while few run): checks get
- * later, which the schedule absorbs, instead of failing. Late because
- * slow targets hold the checks in flight, not because the CPU is busy,
- * the loop finds itself idle, and idle_credit lets more checks start. */
+ * because this process is slow. So while due checks are late, or the
+ * loop is saturated, a new one starts only as a running one finishes (or
+ * while few run), and while saturated with more in flight than finish in
+ * a window (queue_goal), fewer start than finish, so that the queue
+ * shrinks to about a window's work: checks get later, which the schedule
+ * absorbs, instead of failing. Late because slow targets hold the checks in
+ * flight, not because the CPU is busy, the loop finds itself idle, and
+ * idle_credit lets more checks start. */
 static void run_due(struct lb_probe *p)
 {
 	int64_t now = now_ms();
-	unsigned long credit = p->finished - p->finished_before + p->idle_credit;
+	unsigned long done = p->finished - p->finished_before;
+	int shrink = p->saturated && p->in_flight > p->queue_goal;
+	unsigned long credit = (shrink ? done / 2 : done) + p->idle_credit;
 	int held = 0;
 	p->finished_before = p->finished;
 	p->idle_credit = 0;
@@ -1289,8 +1325,8 @@ static void run_due(struct lb_probe *p)
 	while ((t = heap_top(&p->due)) && t->wake_ms <= now) {
 		/* A first check has no schedule to be late for (--once starts them
 		 * all at once, however long the list took to read). */
-		if (t->checks && now - t->wake_ms > OVERLOAD_LAG_MS &&
-		    p->in_flight >= OVERLOAD_MIN_IN_FLIGHT) {
+		int late = t->checks && now - t->wake_ms > OVERLOAD_LAG_MS;
+		if ((p->saturated || late) && p->in_flight >= OVERLOAD_MIN_IN_FLIGHT) {
 			if (!credit) {
 				held = 1;
 				break;
@@ -1466,9 +1502,11 @@ int lb_probe_step(struct lb_probe *p, struct curl_waitfd *fds, unsigned nfds, in
 		p->pfds[0] = (struct pollfd){p->epfd, POLLIN, 0};
 		for (unsigned i = 0; i < nfds; i++)
 			p->pfds[i + 1] = (struct pollfd){fds[i].fd, poll_events(fds[i].events), 0};
+		int64_t wait_start = now_us();
 		int n = poll(p->pfds, nfds + 1, max_wait_ms);
 		if (n < 0 && errno != EINTR)
 			return lb_err_set(err, "poll: %s", strerror(errno));
+		load_account(p, wait_start, now_us());
 		idle = n == 0 && max_wait_ms > 0;
 		for (unsigned i = 0; i < nfds; i++)
 			fds[i].revents = n > 0 ? curl_revents(fds[i].events, p->pfds[i + 1].revents) : 0;
@@ -1478,9 +1516,12 @@ int lb_probe_step(struct lb_probe *p, struct curl_waitfd *fds, unsigned nfds, in
 	/* Bounded, so that a flood of events cannot starve the schedule. */
 	for (int round = 0; ready && round < 16; round++) {
 		struct epoll_event evs[256];
+		int64_t wait_start = round || nfds ? 0 : now_us();
 		int n = epoll_wait(p->epfd, evs, 256, round ? 0 : max_wait_ms);
 		if (n < 0 && errno != EINTR)
 			return lb_err_set(err, "epoll_wait: %s", strerror(errno));
+		if (wait_start)
+			load_account(p, wait_start, now_us());
 		if (!round && !nfds)
 			idle = n == 0 && max_wait_ms > 0;
 		for (int i = 0; i < n; i++)
