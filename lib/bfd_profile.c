@@ -78,3 +78,17 @@ bool lb_bfd_profile_equal(const struct lb_bfd_profile *a, const struct lb_bfd_pr
 	       a->detect_mult == b->detect_mult && a->min_ttl == b->min_ttl &&
 	       a->echo == b->echo && a->passive == b->passive;
 }
+
+int lb_bfd_profile_of_peer(const json_t *obj, const char **name, struct lb_err *err)
+{
+	const json_t *v = json_object_get(json_object_get(obj, "spec"), "bfdProfile");
+	const char *n = json_string_value(json_object_get(json_object_get(obj, "metadata"), "name"));
+	*name = NULL;
+	if (!v)
+		return 0;
+	if (!json_is_string(v) || !*json_string_value(v))
+		return lb_err_set(err, "BGPPeer %s: spec.bfdProfile: not a profile name",
+				  n ? n : "?");
+	*name = json_string_value(v);
+	return 0;
+}

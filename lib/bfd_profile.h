@@ -35,6 +35,10 @@ void lb_bfd_profile_defaults(struct lb_bfd_profile *p);
 int lb_bfd_profile_from_object(const json_t *obj, struct lb_bfd_profile *out, char *name,
 			       size_t name_size, struct lb_err *err);
 
+/* A BGPPeer's spec.bfdProfile: *name NULL when absent; -1 when it is not
+ * a non-empty string. *name points into obj. */
+int lb_bfd_profile_of_peer(const json_t *obj, const char **name, struct lb_err *err);
+
 /* True when a and b would run the same session. */
 bool lb_bfd_profile_equal(const struct lb_bfd_profile *a, const struct lb_bfd_profile *b);
 

@@ -79,5 +79,19 @@ int main(void)
 	q = p;
 	q.min_ttl = 10;
 	tap_ok(&t, !lb_bfd_profile_equal(&p, &q), "minimum TTL differs");
+
+	const char *pn = "x";
+	json_t *peer = json_pack("{s:s, s:{s:s}, s:{s:s}}", "kind", "BGPPeer", "metadata", "name",
+				 "tor", "spec", "bfdProfile", "fast");
+	tap_ok(&t, lb_bfd_profile_of_peer(peer, &pn, &err) == 0 && pn && !strcmp(pn, "fast"),
+	       "BGPPeer spec.bfdProfile read");
+	json_object_del(json_object_get(peer, "spec"), "bfdProfile");
+	tap_ok(&t, lb_bfd_profile_of_peer(peer, &pn, &err) == 0 && !pn, "absent: NULL");
+	json_object_set_new(json_object_get(peer, "spec"), "bfdProfile", json_integer(3));
+	tap_ok(&t, lb_bfd_profile_of_peer(peer, &pn, &err) < 0 && strstr(err.msg, "BGPPeer tor"),
+	       "not a string: refused: %s", err.msg);
+	json_object_set_new(json_object_get(peer, "spec"), "bfdProfile", json_string(""));
+	tap_ok(&t, lb_bfd_profile_of_peer(peer, &pn, &err) < 0, "empty: refused");
+	json_decref(peer);
 	return tap_done(&t);
 }
