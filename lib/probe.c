@@ -34,14 +34,23 @@ enum busy { IDLE = 0, BUSY_TCP, BUSY_ICMP, BUSY_EXEC, BUSY_HTTP, BUSY_RESOLVE };
  * become thousands of lookups. */
 #define RESOLVE_EVERY_MS 60000
 
+struct target;
+
+struct theap {
+	struct target **v;
+	size_t len, cap;
+};
+
 struct target {
 	struct lb_probe_spec spec;
 	struct lb_health h;
 	struct target *prev, *next; /* insertion order */
-	/* In p->heap, keyed by wake_ms, while idle (wake at due_ms, to start
-	 * a check) and while a TCP, ICMP or exec check runs (wake at
-	 * deadline_ms, to time it out); an HTTP check's timeout is libcurl's. */
-	size_t heap_idx; /* SIZE_MAX: not in the heap */
+	/* Keyed by wake_ms: in p->due while idle (wake at due_ms, to start a
+	 * check), in p->deadlines while a TCP, ICMP or exec check runs (wake
+	 * at deadline_ms, to time it out); an HTTP check's timeout is
+	 * libcurl's. */
+	struct theap *heap; /* NULL: in neither */
+	size_t heap_idx;
 	enum busy busy;
 	int64_t wake_ms, due_ms, start_us, deadline_ms;
 	int fd;       /* tcp socket or exec pidfd */
@@ -64,6 +73,7 @@ struct target {
 	char *body;
 	size_t body_len;
 	int done; /* once: verdict reached */
+	int in_flight; /* a check started and not yet finished or cancelled */
 	int have_result, last_ok;
 	double last_rtt_ms;
 	char last_reason[160];
@@ -106,8 +116,10 @@ struct lb_probe {
 	struct lb_hset by_name;
 	struct target *first, *last;
 	size_t ntargets, undecided;
-	struct target **heap;
-	size_t heap_len, heap_cap;
+	/* Idle targets by the time their next check is due, and targets whose
+	 * TCP, ICMP or exec check runs by its deadline: two heaps, so that
+	 * holding back due checks (run_due) never holds back a timeout. */
+	struct theap due, deadlines;
 	/* Every socket and pidfd of the checks in flight, libcurl's included
 	 * (CURLMOPT_SOCKETFUNCTION), so that a step costs what is ready, not
 	 * what is in flight. */
@@ -128,6 +140,12 @@ struct lb_probe {
 	uint64_t cookie;
 	uint64_t rng;
 	struct lb_probe_stats stats;
+	/* Overload control (run_due): checks in flight, checks finished so
+	 * far and at the previous run_due, and whether due checks are being
+	 * held back now. */
+	size_t in_flight;
+	unsigned long finished, finished_before, idle_credit;
+	int holding;
 };
 
 /* ---- time and randomness ------------------------------------------------------ */
@@ -182,69 +200,76 @@ static const struct lb_hset_ops name_ops = {hash_entry, hash_key, matches};
 
 /* ---- the schedule: a binary heap on due time -------------------------------------- */
 
-static void heap_set(struct lb_probe *p, size_t i, struct target *t)
+static void heap_set(struct theap *h, size_t i, struct target *t)
 {
-	p->heap[i] = t;
+	h->v[i] = t;
 	t->heap_idx = i;
 }
 
-static void heap_up(struct lb_probe *p, size_t i)
+static void heap_up(struct theap *h, size_t i)
 {
-	struct target *t = p->heap[i];
+	struct target *t = h->v[i];
 	while (i > 0) {
 		size_t parent = (i - 1) / 2;
-		if (p->heap[parent]->wake_ms <= t->wake_ms)
+		if (h->v[parent]->wake_ms <= t->wake_ms)
 			break;
-		heap_set(p, i, p->heap[parent]);
+		heap_set(h, i, h->v[parent]);
 		i = parent;
 	}
-	heap_set(p, i, t);
+	heap_set(h, i, t);
 }
 
-static void heap_down(struct lb_probe *p, size_t i)
+static void heap_down(struct theap *h, size_t i)
 {
-	struct target *t = p->heap[i];
+	struct target *t = h->v[i];
 	for (;;) {
 		size_t c = 2 * i + 1;
-		if (c >= p->heap_len)
+		if (c >= h->len)
 			break;
-		if (c + 1 < p->heap_len && p->heap[c + 1]->wake_ms < p->heap[c]->wake_ms)
+		if (c + 1 < h->len && h->v[c + 1]->wake_ms < h->v[c]->wake_ms)
 			c++;
-		if (p->heap[c]->wake_ms >= t->wake_ms)
+		if (h->v[c]->wake_ms >= t->wake_ms)
 			break;
-		heap_set(p, i, p->heap[c]);
+		heap_set(h, i, h->v[c]);
 		i = c;
 	}
-	heap_set(p, i, t);
+	heap_set(h, i, t);
 }
 
-static int heap_push(struct lb_probe *p, struct target *t)
+static int heap_push(struct theap *h, struct target *t)
 {
-	if (p->heap_len == p->heap_cap) {
-		size_t cap = p->heap_cap ? 2 * p->heap_cap : 64;
-		struct target **h = realloc(p->heap, cap * sizeof(*h));
-		if (!h)
+	if (h->len == h->cap) {
+		size_t cap = h->cap ? 2 * h->cap : 64;
+		struct target **grown = realloc(h->v, cap * sizeof(*grown));
+		if (!grown)
 			return -1;
-		p->heap = h;
-		p->heap_cap = cap;
+		h->v = grown;
+		h->cap = cap;
 	}
-	heap_set(p, p->heap_len++, t);
-	heap_up(p, p->heap_len - 1);
+	t->heap = h;
+	heap_set(h, h->len++, t);
+	heap_up(h, h->len - 1);
 	return 0;
 }
 
-static void heap_remove(struct lb_probe *p, struct target *t)
+static void heap_remove(struct target *t)
 {
-	size_t i = t->heap_idx;
-	if (i == SIZE_MAX)
+	struct theap *h = t->heap;
+	if (!h)
 		return;
-	t->heap_idx = SIZE_MAX;
-	struct target *last = p->heap[--p->heap_len];
+	size_t i = t->heap_idx;
+	t->heap = NULL;
+	struct target *last = h->v[--h->len];
 	if (last == t)
 		return;
-	heap_set(p, i, last);
-	heap_up(p, i);
-	heap_down(p, last->heap_idx);
+	heap_set(h, i, last);
+	heap_up(h, i);
+	heap_down(h, last->heap_idx);
+}
+
+static struct target *heap_top(const struct theap *h)
+{
+	return h->len ? h->v[0] : NULL;
 }
 
 /* ---- checks in flight ---------------------------------------------------------------- */
@@ -264,13 +289,13 @@ static uint64_t tag_fd(int fd, unsigned tag)
 static int busy_start(struct lb_probe *p, struct target *t, enum busy kind)
 {
 	t->wake_ms = t->deadline_ms;
-	if (heap_push(p, t) < 0)
+	if (heap_push(&p->deadlines, t) < 0)
 		return -1;
 	if (t->fd >= 0) {
 		struct epoll_event ev = {.events = kind == BUSY_TCP ? EPOLLOUT : EPOLLIN,
 					 .data.ptr = t};
 		if (epoll_ctl(p->epfd, EPOLL_CTL_ADD, t->fd, &ev) < 0) {
-			heap_remove(p, t);
+			heap_remove(t);
 			return -1;
 		}
 	}
@@ -279,15 +304,19 @@ static int busy_start(struct lb_probe *p, struct target *t, enum busy kind)
 }
 
 /* Closing the descriptor takes it out of the epoll set. */
-static void busy_end(struct lb_probe *p, struct target *t)
+static void busy_end(struct target *t)
 {
-	heap_remove(p, t);
+	heap_remove(t);
 	t->busy = IDLE;
 }
 
 /* Stops whatever check t runs, without a result. */
 static void cancel(struct lb_probe *p, struct target *t)
 {
+	if (t->in_flight) {
+		t->in_flight = 0;
+		p->in_flight--;
+	}
 	switch (t->busy) {
 	case IDLE:
 		return;
@@ -311,12 +340,12 @@ static void cancel(struct lb_probe *p, struct target *t)
 		break;
 	}
 	t->fd = -1;
-	busy_end(p, t);
+	busy_end(t);
 }
 
 static void schedule_next(struct lb_probe *p, struct target *t)
 {
-	heap_remove(p, t);
+	heap_remove(t);
 	if (p->cfg.once && t->done)
 		return;
 	int64_t interval = t->spec.o.interval_ms;
@@ -331,7 +360,7 @@ static void schedule_next(struct lb_probe *p, struct target *t)
 	if (t->due_ms < now)
 		t->due_ms = now;
 	t->wake_ms = t->due_ms;
-	if (heap_push(p, t) < 0)
+	if (heap_push(&p->due, t) < 0)
 		lb_errorx(p->cfg.log, "%s: out of memory: no further checks", t->spec.text);
 }
 
@@ -345,6 +374,11 @@ static void finish(struct lb_probe *p, struct target *t, int ok, double rtt_ms, 
 	va_start(ap, fmt);
 	vsnprintf(t->last_reason, sizeof(t->last_reason), fmt, ap);
 	va_end(ap);
+	if (t->in_flight) {
+		t->in_flight = 0;
+		p->in_flight--;
+	}
+	p->finished++;
 	t->have_result = 1;
 	t->last_ok = ok;
 	t->last_rtt_ms = rtt_ms;
@@ -422,7 +456,7 @@ static void tcp_ready(struct lb_probe *p, struct target *t, uint32_t events)
 	double rtt = since_ms(t);
 	close(t->fd);
 	t->fd = -1;
-	busy_end(p, t);
+	busy_end(t);
 	/* A reset reported here came after the handshake (a refused connect is
 	 * ECONNREFUSED): the server accepted, then closed at once. That is up. */
 	if (e == ECONNRESET)
@@ -540,7 +574,7 @@ static void icmp_readable(struct lb_probe *p, int v6)
 		if (!t || !same_host(t, &from))
 			continue;
 		p->icmp_wait[seq] = NULL;
-		busy_end(p, t);
+		busy_end(t);
 		finish(p, t, 1, since_ms(t), "echo reply");
 	}
 }
@@ -616,7 +650,7 @@ static void exec_exited(struct lb_probe *p, struct target *t)
 	double rtt = since_ms(t);
 	close(t->fd);
 	t->fd = -1;
-	busy_end(p, t);
+	busy_end(t);
 	if (r < 0)
 		finish(p, t, 0, -1, "waitpid: %s", strerror(errno));
 	else if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
@@ -779,6 +813,9 @@ static int http_setup(struct lb_probe *p, struct target *t, struct lb_err *err)
 	 * needs no cache; names keep libcurl's (60 s). */
 	if (url_host_is_literal(t->spec.text))
 		bad |= curl_easy_setopt(e, CURLOPT_DNS_CACHE_TIMEOUT, -1L) != CURLE_OK;
+	/* A check goes straight to its target: http_proxy and the like would
+	 * check the proxy instead. */
+	bad |= curl_easy_setopt(e, CURLOPT_PROXY, "") != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, o->insecure ? 0L : 1L) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, o->insecure ? 0L : 2L) != CURLE_OK;
 	if (o->ca_file)
@@ -917,7 +954,7 @@ static void lookups_poll(struct lb_probe *p)
 		}
 		if (t->busy != BUSY_RESOLVE)
 			continue;
-		busy_end(p, t);
+		busy_end(t);
 		if (t->have_addr)
 			net_go(p, t);
 		else
@@ -935,6 +972,8 @@ static void start_check(struct lb_probe *p, struct target *t, int64_t now)
 		p->stats.max_late_ms = late;
 	t->start_us = now_us();
 	t->deadline_ms = now + t->spec.o.timeout_ms;
+	t->in_flight = 1;
+	p->in_flight++;
 	switch (t->spec.kind) {
 	case LB_PROBE_TCP:
 	case LB_PROBE_ICMP:
@@ -992,7 +1031,7 @@ int lb_probe_add(struct lb_probe *p, struct lb_probe_spec *spec, struct lb_err *
 	if (t) {
 		/* Same target again: new options, same state and run. */
 		cancel(p, t);
-		heap_remove(p, t);
+		heap_remove(t);
 		struct lb_probe_spec old = t->spec;
 		t->spec = *spec;
 		memset(spec, 0, sizeof(*spec));
@@ -1007,7 +1046,6 @@ int lb_probe_add(struct lb_probe *p, struct lb_probe_spec *spec, struct lb_err *
 		}
 		t->spec = *spec;
 		memset(spec, 0, sizeof(*spec));
-		t->heap_idx = SIZE_MAX;
 		t->fd = -1;
 		lb_health_init(&t->h, t->spec.o.rise, t->spec.o.fall);
 		if (lb_hset_add(&p->by_name, t) < 0) {
@@ -1051,7 +1089,7 @@ int lb_probe_add(struct lb_probe *p, struct lb_probe_spec *spec, struct lb_err *
 	}
 	if (t->done)
 		return 0;
-	if (heap_push(p, t) < 0)
+	if (heap_push(&p->due, t) < 0)
 		return lb_err_set(err, "out of memory");
 	return 0;
 }
@@ -1062,7 +1100,7 @@ int lb_probe_remove(struct lb_probe *p, const char *target)
 	if (!t)
 		return -1;
 	cancel(p, t);
-	heap_remove(p, t);
+	heap_remove(t);
 	lb_hset_remove(&p->by_name, t->spec.text, t);
 	if (t->prev)
 		t->prev->next = t->next;
@@ -1182,7 +1220,8 @@ void lb_probe_free(struct lb_probe *p)
 	close(p->epfd);
 	lb_hset_free(&p->by_name);
 	free(p->icmp_wait);
-	free(p->heap);
+	free(p->due.v);
+	free(p->deadlines.v);
 	free(p->pfds);
 	free(p->shares);
 	free(p->done);
@@ -1204,18 +1243,51 @@ static void time_out(struct lb_probe *p, struct target *t)
 		finish(p, t, 0, -1, "timeout after %u ms", t->spec.o.timeout_ms);
 }
 
-/* Starts the checks that are due and times out those past their deadline. */
+/* A due check that waits longer than this to start means the loop does
+ * not keep up (more checks than one CPU can run, or a stalled process). */
+#define OVERLOAD_LAG_MS 100
+/* While overloaded, at least this many checks still run at once. */
+#define OVERLOAD_MIN_IN_FLIGHT 64
+
+/* Starts the checks that are due and times out those past their deadline.
+ *
+ * When the loop falls behind, starting every due check at once would only
+ * lengthen the queue of work: each check's own events would then wait
+ * behind the others' past its timeout, and healthy targets would go DOWN
+ * because this process is slow. So while due checks are late, a new one
+ * starts only as a running one finishes (or while few run): checks get
+ * later, which the schedule absorbs, instead of failing. Late because
+ * slow targets hold the checks in flight, not because the CPU is busy,
+ * the loop finds itself idle, and idle_credit lets more checks start. */
 static void run_due(struct lb_probe *p)
 {
 	int64_t now = now_ms();
-	while (p->heap_len && p->heap[0]->wake_ms <= now) {
-		struct target *t = p->heap[0];
-		heap_remove(p, t);
-		if (t->busy)
-			time_out(p, t);
-		else
-			start_check(p, t, now);
+	unsigned long credit = p->finished - p->finished_before + p->idle_credit;
+	int held = 0;
+	p->finished_before = p->finished;
+	p->idle_credit = 0;
+	struct target *t;
+	while ((t = heap_top(&p->deadlines)) && t->wake_ms <= now) {
+		heap_remove(t);
+		time_out(p, t);
 	}
+	while ((t = heap_top(&p->due)) && t->wake_ms <= now) {
+		if (now - t->wake_ms > OVERLOAD_LAG_MS && p->in_flight >= OVERLOAD_MIN_IN_FLIGHT) {
+			if (!credit) {
+				held = 1;
+				break;
+			}
+			credit--;
+		}
+		heap_remove(t);
+		start_check(p, t, now);
+	}
+	if (held && !p->holding)
+		lb_warnx(p->cfg.log, "checks are running late: new checks wait for running ones to "
+				     "finish (%zu in flight)", p->in_flight);
+	else if (!held && p->holding)
+		lb_info(p->cfg.log, "checks are on schedule again");
+	p->holding = held;
 }
 
 /* All of libcurl's messages are taken before any handle is removed:
@@ -1328,16 +1400,20 @@ static short curl_revents(short events, short revents)
 int lb_probe_step(struct lb_probe *p, struct curl_waitfd *fds, unsigned nfds, int max_wait_ms,
 		  struct lb_err *err)
 {
-	lookups_poll(p);
-	run_due(p);
-	curl_timer_due(p);
-	curl_results(p);
-
+	/* Waiting (or taking what is ready) comes before the timers: after a
+	 * stall of this process (stopped, starved of CPU), the answers that
+	 * arrived meanwhile count before deadlines are judged. */
 	int64_t wake = INT64_MAX;
 	if (p->nlookups)
 		wake = now_ms() + 5; /* lookups are polled, not signalled */
-	if (p->heap_len && p->heap[0]->wake_ms < wake)
-		wake = p->heap[0]->wake_ms;
+	struct target *next = heap_top(&p->due);
+	if (next && next->wake_ms < wake)
+		/* Held-back checks wait for running ones, whose events wake us. */
+		wake = p->holding ? (next->wake_ms > now_ms() + 1 ? next->wake_ms : now_ms() + 1)
+				  : next->wake_ms;
+	next = heap_top(&p->deadlines);
+	if (next && next->wake_ms < wake)
+		wake = next->wake_ms;
 	if (p->curl_due_ms >= 0 && p->curl_due_ms < wake)
 		wake = p->curl_due_ms;
 	if (wake != INT64_MAX) {
@@ -1350,7 +1426,7 @@ int lb_probe_step(struct lb_probe *p, struct curl_waitfd *fds, unsigned nfds, in
 	if (max_wait_ms < 0)
 		max_wait_ms = 3600000;
 
-	int ready = 1, curl_acted = 0;
+	int ready = 1, curl_acted = 0, idle = 0;
 	if (nfds) {
 		/* The caller's descriptors and the epoll set in one wait. */
 		if (p->pfds_cap < nfds + 1) {
@@ -1366,6 +1442,7 @@ int lb_probe_step(struct lb_probe *p, struct curl_waitfd *fds, unsigned nfds, in
 		int n = poll(p->pfds, nfds + 1, max_wait_ms);
 		if (n < 0 && errno != EINTR)
 			return lb_err_set(err, "poll: %s", strerror(errno));
+		idle = n == 0 && max_wait_ms > 0;
 		for (unsigned i = 0; i < nfds; i++)
 			fds[i].revents = n > 0 ? curl_revents(fds[i].events, p->pfds[i + 1].revents) : 0;
 		ready = n > 0 && p->pfds[0].revents;
@@ -1377,11 +1454,17 @@ int lb_probe_step(struct lb_probe *p, struct curl_waitfd *fds, unsigned nfds, in
 		int n = epoll_wait(p->epfd, evs, 256, round ? 0 : max_wait_ms);
 		if (n < 0 && errno != EINTR)
 			return lb_err_set(err, "epoll_wait: %s", strerror(errno));
+		if (!round && !nfds)
+			idle = n == 0 && max_wait_ms > 0;
 		for (int i = 0; i < n; i++)
 			curl_acted |= dispatch(p, &evs[i]);
 		if (n < 256)
 			break;
 	}
+	/* Waited with nothing to do while checks were held back: the CPU has
+	 * room for more at once. */
+	if (idle && p->holding)
+		p->idle_credit = p->in_flight / 2 + OVERLOAD_MIN_IN_FLIGHT;
 	if (curl_acted)
 		curl_timer_sync(p);
 	curl_timer_due(p);
