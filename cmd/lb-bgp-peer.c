@@ -71,6 +71,8 @@ struct slot {
 	struct lb_bfd bfd;
 	int bfd_tx;
 	const char *bfd_profile; /* spec.bfdProfile (in obj), NULL for none */
+	bool bfd_multihop;       /* RFC 5883, for an ebgpMultiHop peer with a profile */
+	uint8_t bfd_min_ttl;     /* the profile's minimumTtl, multi-hop only */
 	char ns[254];            /* metadata.namespace: where the profile is looked up */
 };
 
@@ -95,7 +97,8 @@ struct run {
 	FILE *table;                 /* --prefixes-from, while it is being read */
 	unsigned long table_line;
 	bool table_bad;              /* a bad line: stop once the peers are told */
-	int bfd_rx, bfd_rx6;         /* BFD receive sockets, -1 when off */
+	/* BFD receive sockets, -1 when off: [0] single hop, [1] multi-hop. */
+	int bfd_rx[2], bfd_rx6[2];
 	unsigned bfd_port_next;
 	unsigned bfd_disc_next;
 	int json;
@@ -438,14 +441,14 @@ static uint64_t now_us(void)
 /* RFC 5881 §4-5: control packets to port 3784 from a source port in
  * 49152-65535, with TTL (hop limit) 255, and only packets that arrive with
  * 255 are taken, so they cannot come from beyond the link. */
-static int bfd_socket_rx(int family)
+static int bfd_socket_rx(int family, uint16_t port)
 {
 	int one = 1;
 	struct sockaddr_storage ss;
 	struct lb_addr any;
 	memset(&any, 0, sizeof(any));
 	any.family = family == AF_INET ? LB_AF_INET : LB_AF_INET6;
-	socklen_t sl = lb_addr_to_sockaddr(&any, LB_BFD_PORT, &ss);
+	socklen_t sl = lb_addr_to_sockaddr(&any, port, &ss);
 	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
@@ -500,18 +503,19 @@ static bool bfd_wanted(struct run *r, const struct slot *s, struct lb_bfd_profil
 }
 
 /* The receive sockets, opened with the first session that needs them. */
-static int bfd_open_rx(struct run *r)
+static int bfd_open_rx(struct run *r, bool multihop)
 {
-	if (r->bfd_rx >= 0)
+	uint16_t port = multihop ? LB_BFD_MULTIHOP_PORT : LB_BFD_PORT;
+	if (r->bfd_rx[multihop] >= 0)
 		return 0;
-	r->bfd_rx = bfd_socket_rx(AF_INET);
-	if (r->bfd_rx < 0) {
-		lb_warn(&r->cli.log, "BFD: UDP port %d", LB_BFD_PORT);
+	r->bfd_rx[multihop] = bfd_socket_rx(AF_INET, port);
+	if (r->bfd_rx[multihop] < 0) {
+		lb_warn(&r->cli.log, "BFD: UDP port %u", port);
 		return -1;
 	}
-	r->bfd_rx6 = bfd_socket_rx(AF_INET6);
-	if (r->bfd_rx6 < 0)
-		lb_warn(&r->cli.log, "BFD: UDP port %d over IPv6", LB_BFD_PORT);
+	r->bfd_rx6[multihop] = bfd_socket_rx(AF_INET6, port);
+	if (r->bfd_rx6[multihop] < 0)
+		lb_warn(&r->cli.log, "BFD: UDP port %u over IPv6", port);
 	return 0;
 }
 
@@ -522,16 +526,13 @@ static void bfd_start(struct run *r, struct slot *s)
 	s->bfd_tx = -1;
 	if (!bfd_wanted(r, s, &prof))
 		return;
-	/* RFC 5881 is single hop; a multi-hop session needs RFC 5883
-	 * (port 4784, minimumTtl), which lbkit does not speak. */
-	if (s->bfd_profile &&
-	    json_is_true(json_object_get(json_object_get(s->obj, "spec"), "ebgpMultiHop"))) {
-		lb_warnx(&r->cli.log, "neighbor %s: BFDProfile %s: multi-hop BFD (RFC 5883) is not "
-				      "supported: no BFD for this ebgpMultiHop peer",
-			 p->name, s->bfd_profile);
-		return;
-	}
-	if (bfd_open_rx(r) < 0)
+	/* MetalLB runs multi-hop BFD (RFC 5883: port 4784, incoming TTL at
+	 * least minimumTtl) with an ebgpMultiHop peer. */
+	s->bfd_multihop =
+		s->bfd_profile &&
+		json_is_true(json_object_get(json_object_get(s->obj, "spec"), "ebgpMultiHop"));
+	s->bfd_min_ttl = prof.min_ttl;
+	if (bfd_open_rx(r, s->bfd_multihop) < 0)
 		return;
 	int v6 = p->cfg.addr.family == LB_AF_INET6;
 	int ttl = 255;
@@ -555,7 +556,8 @@ static void bfd_start(struct run *r, struct slot *s)
 		socklen_t sl = lb_addr_to_sockaddr(from, (uint16_t)port, &src);
 		bound = bind(tx, (struct sockaddr *)&src, sl);
 	}
-	socklen_t dl = lb_addr_to_sockaddr(&p->cfg.addr, LB_BFD_PORT, &dst);
+	socklen_t dl = lb_addr_to_sockaddr(
+		&p->cfg.addr, s->bfd_multihop ? LB_BFD_MULTIHOP_PORT : LB_BFD_PORT, &dst);
 	if (bound < 0 || connect(tx, (struct sockaddr *)&dst, dl) < 0) {
 		lb_warn(&r->cli.log, "neighbor %s: BFD socket", p->name);
 		close(tx);
@@ -569,9 +571,10 @@ static void bfd_start(struct run *r, struct slot *s)
 	if (s->bfd_profile)
 		lb_info(&r->cli.log,
 			"neighbor %s: BFD with profile %s: transmit %u ms, receive %u ms, "
-			"multiplier %u%s",
+			"multiplier %u%s%s",
 			p->name, s->bfd_profile, prof.transmit_ms, prof.receive_ms, prof.detect_mult,
-			prof.passive ? ", passive" : "");
+			prof.passive ? ", passive" : "",
+			s->bfd_multihop ? ", multi-hop" : "");
 }
 
 /* RFC 5880 §6.8.16: AdminDown tells the peer we are going, not failing. */
@@ -733,6 +736,7 @@ static void profile_apply(struct run *r, const char *ns, const char *name, bool 
 		lb_bfd_set_params(&s->bfd, prof.transmit_ms * 1000, prof.receive_ms * 1000,
 				  prof.detect_mult, now_us());
 		s->bfd.passive = prof.passive;
+		s->bfd_min_ttl = prof.min_ttl;
 		lb_info(&r->cli.log,
 			"neighbor %s: BFDProfile %s changed: transmit %u ms, receive %u ms, "
 			"multiplier %u%s",
@@ -1008,7 +1012,7 @@ static void setup(struct run *r)
 {
 	struct lb_err err;
 	struct opts *o = &r->o;
-	r->lfd = r->bfd_rx = r->bfd_rx6 = -1;
+	r->lfd = r->bfd_rx[0] = r->bfd_rx6[0] = r->bfd_rx[1] = r->bfd_rx6[1] = -1;
 	lb_bgp_vips_init(&r->vips);
 	r->keep_statics = stdin_may_bring_peers();
 	if (!o->npeers && !o->config && !r->keep_statics)
@@ -1218,7 +1222,7 @@ static int open_usr(void)
  * Peers with a BFDProfile open it when they start. */
 static void bfd_open(struct run *r)
 {
-	if (r->o.bfd && bfd_open_rx(r) < 0)
+	if (r->o.bfd && bfd_open_rx(r, false) < 0)
 		lb_fatalx(&r->cli.log, LB_EXIT_ENV, "BFD: cannot receive on UDP port %d",
 			  LB_BFD_PORT);
 	for (size_t i = 0; i < r->npeers; i++)
@@ -1241,7 +1245,7 @@ static void bfd_changed(struct run *r, struct slot *s, enum lb_bfd_state from, u
 				 now_ms_);
 }
 
-static void bfd_read(struct run *r, int fd, uint64_t now)
+static void bfd_read(struct run *r, int fd, bool multihop, uint64_t now)
 {
 	for (;;) {
 		uint8_t buf[128];
@@ -1264,7 +1268,7 @@ static void bfd_read(struct run *r, int fd, uint64_t now)
 		struct lb_err err;
 		if (lb_addr_from_sockaddr((struct sockaddr *)&from, &src) < 0)
 			continue;
-		if (ttl != 255) {
+		if (!multihop && ttl != 255) {
 			lb_debug(&r->cli.log, "BFD from %s dropped: TTL %d, not 255 (RFC 5881 §5)",
 				 lb_addr_format(&src, name), ttl);
 			continue;
@@ -1276,8 +1280,15 @@ static void bfd_read(struct run *r, int fd, uint64_t now)
 		}
 		for (size_t i = 0; i < r->npeers; i++) {
 			struct slot *s = r->slots[i];
-			if (s->bfd_tx < 0 || !lb_addr_eq(&s->p.cfg.addr, &src))
+			if (s->bfd_tx < 0 || s->bfd_multihop != multihop ||
+			    !lb_addr_eq(&s->p.cfg.addr, &src))
 				continue;
+			if (!lb_bfd_ttl_ok(multihop, s->bfd_min_ttl, ttl)) {
+				lb_debug(&r->cli.log,
+					 "BFD from %s dropped: TTL %d below minimumTtl %u (RFC 5883 §5)",
+					 lb_addr_format(&src, name), ttl, s->bfd_min_ttl);
+				continue;
+			}
 			enum lb_bfd_state before = s->bfd.state;
 			if (lb_bfd_receive(&s->bfd, &pk, now))
 				bfd_changed(r, s, before, now / 1000);
@@ -1309,7 +1320,8 @@ static void bfd_run(struct run *r, uint64_t now, uint64_t *deadline_ms)
 	}
 }
 
-enum { PFD_SIG, PFD_USR, PFD_LISTEN, PFD_STDIN, PFD_BFD, PFD_BFD6, PFD_PEERS };
+enum { PFD_SIG, PFD_USR, PFD_LISTEN, PFD_STDIN, PFD_BFD, PFD_BFD6, PFD_BFD_MH, PFD_BFD_MH6,
+       PFD_PEERS };
 
 static int loop(struct run *r)
 {
@@ -1360,8 +1372,10 @@ static int loop(struct run *r)
 		pfd[PFD_USR] = (struct pollfd){ufd, POLLIN, 0};
 		pfd[PFD_LISTEN] = (struct pollfd){r->lfd, POLLIN, 0};
 		pfd[PFD_STDIN] = (struct pollfd){stdin_open ? STDIN_FILENO : -1, POLLIN, 0};
-		pfd[PFD_BFD] = (struct pollfd){r->bfd_rx, POLLIN, 0};
-		pfd[PFD_BFD6] = (struct pollfd){r->bfd_rx6, POLLIN, 0};
+		pfd[PFD_BFD] = (struct pollfd){r->bfd_rx[0], POLLIN, 0};
+		pfd[PFD_BFD6] = (struct pollfd){r->bfd_rx6[0], POLLIN, 0};
+		pfd[PFD_BFD_MH] = (struct pollfd){r->bfd_rx[1], POLLIN, 0};
+		pfd[PFD_BFD_MH6] = (struct pollfd){r->bfd_rx6[1], POLLIN, 0};
 		uint64_t deadline = 0;
 		bfd_run(r, now_us(), &deadline);
 		size_t npolled = r->npeers;
@@ -1412,9 +1426,13 @@ static int loop(struct run *r)
 			while (accept_one(r, r->lfd, now) == 0)
 				;
 		if (pfd[PFD_BFD].revents)
-			bfd_read(r, r->bfd_rx, now_us());
+			bfd_read(r, r->bfd_rx[0], false, now_us());
 		if (pfd[PFD_BFD6].revents)
-			bfd_read(r, r->bfd_rx6, now_us());
+			bfd_read(r, r->bfd_rx6[0], false, now_us());
+		if (pfd[PFD_BFD_MH].revents)
+			bfd_read(r, r->bfd_rx[1], true, now_us());
+		if (pfd[PFD_BFD_MH6].revents)
+			bfd_read(r, r->bfd_rx6[1], true, now_us());
 		/* The peers polled, before standard input may add or remove some. */
 		for (size_t i = 0; i < npolled; i++) {
 			lb_bgp_peer_io(&polled[i]->p, pfd[PFD_PEERS + 2 * i].revents, now);
@@ -1469,10 +1487,12 @@ static int loop(struct run *r)
 	lb_ndjson_reader_free(&rd);
 	for (size_t i = 0; i < r->npeers; i++)
 		bfd_stop(r->slots[i], !restart);
-	if (r->bfd_rx >= 0)
-		close(r->bfd_rx);
-	if (r->bfd_rx6 >= 0)
-		close(r->bfd_rx6);
+	for (int mh = 0; mh < 2; mh++) {
+		if (r->bfd_rx[mh] >= 0)
+			close(r->bfd_rx[mh]);
+		if (r->bfd_rx6[mh] >= 0)
+			close(r->bfd_rx6[mh]);
+	}
 	if (r->lfd >= 0)
 		close(r->lfd);
 	close(ufd);

@@ -233,6 +233,13 @@ bool lb_bfd_due(struct lb_bfd *b, uint64_t now, struct lb_bfd_packet *pk)
 	return true;
 }
 
+bool lb_bfd_ttl_ok(bool multihop, unsigned min_ttl, int ttl)
+{
+	if (ttl < 0 || ttl > 255)
+		return false;
+	return multihop ? (unsigned)ttl >= min_ttl : ttl == 255;
+}
+
 uint64_t lb_bfd_deadline(const struct lb_bfd *b)
 {
 	uint64_t t = b->state == LB_BFD_ADMIN_DOWN || muted(b) ? 0 : b->t_tx;

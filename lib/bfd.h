@@ -13,6 +13,7 @@
 
 enum {
 	LB_BFD_PORT = 3784,      /* RFC 5881 §4 */
+	LB_BFD_MULTIHOP_PORT = 4784, /* RFC 5883 §5 */
 	LB_BFD_LEN = 24,         /* control packet without authentication */
 	LB_BFD_VERSION = 1,
 	LB_BFD_SLOW_TX_US = 1000000, /* RFC 5880 §6.8.3: at least 1 s while not Up */
@@ -80,6 +81,10 @@ int lb_bfd_tick(struct lb_bfd *b, uint64_t now);
  * schedules the next one with RFC 5880 §6.8.7 jitter. */
 bool lb_bfd_due(struct lb_bfd *b, uint64_t now, struct lb_bfd_packet *pk);
 uint64_t lb_bfd_deadline(const struct lb_bfd *b);
+/* Whether a packet that arrived with this TTL (hop limit; -1 unknown) may
+ * be taken: exactly 255 on a single hop (RFC 5881 §5), at least min_ttl
+ * on a multi-hop session (RFC 5883 §5). */
+bool lb_bfd_ttl_ok(bool multihop, unsigned min_ttl, int ttl);
 const char *lb_bfd_state_name(enum lb_bfd_state s);
 
 #endif

@@ -157,5 +157,13 @@ int main(void)
 	lb_bfd_set_params(&b, 200000, 200000, 4, 2000);
 	tap_ok(&t, !b.poll_active && b.active_min_tx == 200000 && b.detect_mult == 4,
 	       "not Up: new values at once, no Poll");
+
+	tap_ok(&t, lb_bfd_ttl_ok(false, 254, 255) && !lb_bfd_ttl_ok(false, 1, 254) &&
+		       !lb_bfd_ttl_ok(false, 255, -1),
+	       "single hop: TTL 255 only, whatever the minimum");
+	tap_ok(&t, lb_bfd_ttl_ok(true, 254, 254) && lb_bfd_ttl_ok(true, 254, 255) &&
+		       !lb_bfd_ttl_ok(true, 254, 253) && lb_bfd_ttl_ok(true, 1, 1) &&
+		       !lb_bfd_ttl_ok(true, 1, -1) && !lb_bfd_ttl_ok(true, 1, 256),
+	       "multi-hop: at least the minimum TTL");
 	return tap_done(&t);
 }
