@@ -1,7 +1,9 @@
-/* BFD (RFC 5880) asynchronous mode for one single-hop session (RFC 5881),
- * as pure code: packets and the time come in, the packet to send and the
- * state come back. The caller owns the sockets (UDP 3784, TTL 255) and the
- * clock (microseconds). No authentication, no demand mode, no echo. */
+/* BFD (RFC 5880) asynchronous mode for one session, single hop (RFC 5881)
+ * or multi-hop (RFC 5883), as pure code: packets and the time come in, the
+ * packet to send and the state come back. The caller owns the sockets (UDP
+ * 3784 or 4784, TTL 255) and the clock (microseconds). Active or passive
+ * role, parameter changes by Poll Sequence. No authentication, no demand
+ * mode, no echo. */
 #ifndef LB_BFD_H
 #define LB_BFD_H
 
