@@ -47,8 +47,6 @@ PKGS += libcrypto
 # Expanded lazily: `make check` installs pkg-config and the -dev packages first.
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-LIBNET_CFLAGS = $(shell libnet-config --cflags 2>/dev/null)
-LIBNET_LIBS = $(shell libnet-config --libs 2>/dev/null || echo -lnet)
 
 # Diagnostics go into bounded buffers on purpose, so truncation is not a bug.
 WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
@@ -56,9 +54,9 @@ WARN = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
 OPT ?= -O2 -g
 SAN_FLAGS ?=
 ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(OPT) $(WARN) $(SAN_FLAGS) -MMD -MP \
-             -Ilib -DLBKIT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(LIBNET_CFLAGS) $(CFLAGS)
+             -Ilib -DLBKIT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS)
 ALL_LDFLAGS = $(SAN_FLAGS) -Wl,--as-needed $(LDFLAGS)
-LIBS = $(PKG_LIBS) $(LIBNET_LIBS) -lm
+LIBS = $(PKG_LIBS) -lm
 
 ifneq ($(V),1)
 Q = @
@@ -118,7 +116,7 @@ FUZZ_BINS = $(patsubst t/fuzz/%.c,$(O)-fuzz/%,$(FUZZ_SRCS))
 $(O)-fuzz/%: t/fuzz/%.c $(LIB_SRCS) $(wildcard lib/*.h)
 	@mkdir -p $(@D)
 	$(call quiet,FUZZ,$@)$(FUZZ_CC) -std=c11 -D_GNU_SOURCE $(FUZZ_WARN) $(FUZZ_FLAGS) -Ilib \
-		-DLBKIT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(LIBNET_CFLAGS) \
+		-DLBKIT_VERSION='"$(VERSION)"' $(PKG_CFLAGS) \
 		-o $@ $< $(LIB_SRCS) $(LIBS)
 
 fuzz-deps:

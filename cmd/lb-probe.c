@@ -702,14 +702,19 @@ int main(int argc, const char **argv)
 	 * the usual soft limit of 1024, and the hard limit is the operator's
 	 * say. (select() is never used, so descriptors above 1024 are fine.) */
 	struct rlimit rl;
+	unsigned long child_nofile = 0;
 	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		child_nofile = (unsigned long)rl.rlim_cur;
 		rl.rlim_cur = rl.rlim_max;
-		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0) {
 			lb_warn(&r.cli.log, "cannot raise the descriptor limit");
+			child_nofile = 0;
+		}
 	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
 		lb_fatalx(&r.cli.log, LB_EXIT_ENV, "cannot initialise libcurl");
-	struct lb_probe_config cfg = {&r.cli.log, on_result, &r, r.o.once, spread, 100};
+	struct lb_probe_config cfg = {&r.cli.log, on_result, &r, r.o.once, spread, 100,
+				      child_nofile};
 	r.probe = lb_probe_new(&cfg, &err);
 	if (!r.probe)
 		lb_fatalx(&r.cli.log, LB_EXIT_ENV, "%s", err.msg);

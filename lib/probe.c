@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -146,6 +147,9 @@ struct lb_probe {
 	size_t in_flight;
 	unsigned long finished, finished_before, idle_credit;
 	int holding;
+	/* For the log: since when checks are late (0: on schedule), and when
+	 * one was last held back. */
+	int64_t late_since_ms, last_held_ms;
 };
 
 /* ---- time and randomness ------------------------------------------------------ */
@@ -614,7 +618,18 @@ static void exec_start(struct lb_probe *p, struct target *t)
 	 * close-on-exec; a check command inherits none of them. */
 	posix_spawn_file_actions_addclosefrom_np(&fa, 3);
 #endif
+	/* posix_spawn cannot set a limit in the child, so ours is lowered
+	 * around it (descriptors already open above it stay valid). */
+	struct rlimit ours;
+	int lowered = 0;
+	if (p->cfg.child_nofile && getrlimit(RLIMIT_NOFILE, &ours) == 0 &&
+	    ours.rlim_cur > p->cfg.child_nofile) {
+		struct rlimit child = {p->cfg.child_nofile, ours.rlim_max};
+		lowered = setrlimit(RLIMIT_NOFILE, &child) == 0;
+	}
 	int rc = posix_spawn(&pid, "/bin/sh", &fa, &attr, argv, environ);
+	if (lowered)
+		setrlimit(RLIMIT_NOFILE, &ours);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&attr);
 	if (rc) {
@@ -1282,12 +1297,21 @@ static void run_due(struct lb_probe *p)
 		heap_remove(t);
 		start_check(p, t, now);
 	}
-	if (held && !p->holding)
-		lb_warnx(p->cfg.log, "checks are running late: new checks wait for running ones to "
-				     "finish (%zu in flight)", p->in_flight);
-	else if (!held && p->holding)
-		lb_info(p->cfg.log, "checks are on schedule again");
 	p->holding = held;
+	/* Said once an episode: the notice waits for a second without holding
+	 * back, so a loop at the edge of its capacity does not flood the log. */
+	if (held) {
+		p->last_held_ms = now;
+		if (!p->late_since_ms) {
+			p->late_since_ms = now;
+			lb_warnx(p->cfg.log, "checks are running late: new checks wait for running "
+					     "ones to finish (%zu in flight)", p->in_flight);
+		}
+	} else if (p->late_since_ms && now - p->last_held_ms >= 1000) {
+		lb_info(p->cfg.log, "checks are on schedule again, after %.1f s late",
+			(double)(p->last_held_ms - p->late_since_ms) / 1000.0);
+		p->late_since_ms = 0;
+	}
 }
 
 /* All of libcurl's messages are taken before any handle is removed:

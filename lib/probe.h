@@ -61,6 +61,10 @@ struct lb_probe_config {
 	 * interval (at most one second) unless once. */
 	unsigned spread_pct;
 	unsigned late_threshold_ms;
+	/* The soft descriptor limit exec: commands start with (0: ours). A
+	 * caller that raised its own for thousands of checks gives the one it
+	 * started with: programs that use select() expect at most 1024. */
+	unsigned long child_nofile;
 };
 
 struct lb_probe *lb_probe_new(const struct lb_probe_config *cfg, struct lb_err *err);

@@ -47,7 +47,7 @@ STUB=$TRASH_DIRECTORY/stub
 export STUB
 
 all_default='gcc make pkg-config libcurl4-openssl-dev libjansson-dev libpcap-dev
-libnet1-dev libpopt-dev libyaml-dev libssl-dev perl jq mandoc python3 python3-yaml iproute2 procps curl
+libpopt-dev libyaml-dev libssl-dev perl jq mandoc python3 python3-yaml iproute2 procps curl
 bash zsh ca-certificates openssl'
 
 # installed PKG...: the stub system has exactly these.

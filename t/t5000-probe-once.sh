@@ -171,4 +171,9 @@ test_expect_success '--once reads ADD lines from stdin when given no target' '
 	test_line_count = 2 out
 '
 
+test_expect_success 'exec: commands start with the descriptor limit lb-probe had, not the one it raised' '
+	(ulimit -S -n 1000 && ulimit -H -n 4096 && lb-probe --once "exec:ulimit -n >limit") &&
+	test "$(cat limit)" = 1000
+'
+
 test_done
