@@ -23,6 +23,7 @@
 
 #include "addr.h"
 #include "bfd.h"
+#include "bfd_profile.h"
 #include "bgp_adjout.h"
 #include "bgp_community.h"
 #include "bgp_config.h"
@@ -71,6 +72,10 @@ struct slot {
 	/* BFD (RFC 5881): a sending socket of its own, -1 when off. */
 	struct lb_bfd bfd;
 	int bfd_tx;
+	const char *bfd_profile; /* spec.bfdProfile (in obj), NULL for none */
+	bool bfd_multihop;       /* RFC 5883, for an ebgpMultiHop peer with a profile */
+	uint8_t bfd_min_ttl;     /* the profile's minimumTtl, multi-hop only */
+	char ns[254];            /* metadata.namespace: where the profile is looked up */
 };
 
 struct run {
@@ -82,6 +87,8 @@ struct run {
 	struct lb_bgp_peer_config base; /* the options under every BGPPeer */
 	json_t *communities;         /* Community objects by namespace/name */
 	json_t *aliases;             /* Community names -> values */
+	json_t *bfd_profiles;        /* BFDProfile objects by namespace/name */
+	json_t *waiting;             /* BGPPeers by name whose BFDProfile is unknown */
 	struct lb_bgp_vips vips;     /* from ANNOUNCE lines */
 	/* Prefixes from the command line, kept only when peers may still
 	 * arrive on standard input (a table of 200k costs 3.6 MB). */
@@ -92,7 +99,8 @@ struct run {
 	FILE *table;                 /* --prefixes-from, while it is being read */
 	unsigned long table_line;
 	bool table_bad;              /* a bad line: stop once the peers are told */
-	int bfd_rx, bfd_rx6;         /* BFD receive sockets, -1 when off */
+	/* BFD receive sockets, -1 when off: [0] single hop, [1] multi-hop. */
+	int bfd_rx[2], bfd_rx6[2];
 	unsigned bfd_port_next;
 	unsigned bfd_disc_next;
 	int json;
@@ -430,14 +438,14 @@ static uint64_t now_us(void)
 /* RFC 5881 §4-5: control packets to port 3784 from a source port in
  * 49152-65535, with TTL (hop limit) 255, and only packets that arrive with
  * 255 are taken, so they cannot come from beyond the link. */
-static int bfd_socket_rx(int family)
+static int bfd_socket_rx(int family, uint16_t port)
 {
 	int one = 1;
 	struct sockaddr_storage ss;
 	struct lb_addr any;
 	memset(&any, 0, sizeof(any));
 	any.family = family == AF_INET ? LB_AF_INET : LB_AF_INET6;
-	socklen_t sl = lb_addr_to_sockaddr(&any, LB_BFD_PORT, &ss);
+	socklen_t sl = lb_addr_to_sockaddr(&any, port, &ss);
 	int fd = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
@@ -456,11 +464,72 @@ static int bfd_socket_rx(int family)
 	return fd;
 }
 
+static void object_key(const json_t *obj, char *key, size_t size)
+{
+	const json_t *md = json_object_get(obj, "metadata");
+	const char *ns = json_string_value(json_object_get(md, "namespace"));
+	const char *n = json_string_value(json_object_get(md, "name"));
+	snprintf(key, size, "%s/%s", ns ? ns : "", n ? n : "");
+}
+
+/* MetalLB looks a peer's profile up by name among the BFDProfiles of its
+ * own namespace (both live in metallb-system). 1 when unknown. */
+static int profile_find(struct run *r, const char *ns, const char *name, struct lb_bfd_profile *out)
+{
+	char key[600], n[254];
+	snprintf(key, sizeof(key), "%s/%s", ns, name);
+	const json_t *obj = json_object_get(r->bfd_profiles, key);
+	if (!obj)
+		return 1;
+	/* Stored only once parsed: this cannot fail. */
+	return lb_bfd_profile_from_object(obj, out, n, sizeof(n), NULL) < 0 ? 1 : 0;
+}
+
+/* A peer's BFD parameters: its profile's, or --bfd's for a peer that names
+ * none. False when it runs no BFD. */
+static bool bfd_wanted(struct run *r, const struct slot *s, struct lb_bfd_profile *prof)
+{
+	lb_bfd_profile_defaults(prof);
+	if (s->bfd_profile)
+		return profile_find(r, s->ns, s->bfd_profile, prof) == 0;
+	if (!r->o.bfd)
+		return false;
+	prof->receive_ms = prof->transmit_ms = (uint32_t)r->o.bfd_interval;
+	prof->detect_mult = (uint8_t)r->o.bfd_multiplier;
+	return true;
+}
+
+/* The receive sockets, opened with the first session that needs them. */
+static int bfd_open_rx(struct run *r, bool multihop)
+{
+	uint16_t port = multihop ? LB_BFD_MULTIHOP_PORT : LB_BFD_PORT;
+	if (r->bfd_rx[multihop] >= 0)
+		return 0;
+	r->bfd_rx[multihop] = bfd_socket_rx(AF_INET, port);
+	if (r->bfd_rx[multihop] < 0) {
+		lb_warn(&r->cli.log, "BFD: UDP port %u", port);
+		return -1;
+	}
+	r->bfd_rx6[multihop] = bfd_socket_rx(AF_INET6, port);
+	if (r->bfd_rx6[multihop] < 0)
+		lb_warn(&r->cli.log, "BFD: UDP port %u over IPv6", port);
+	return 0;
+}
+
 static void bfd_start(struct run *r, struct slot *s)
 {
 	struct lb_bgp_peer *p = &s->p;
+	struct lb_bfd_profile prof;
 	s->bfd_tx = -1;
-	if (!r->o.bfd)
+	if (!bfd_wanted(r, s, &prof))
+		return;
+	/* MetalLB runs multi-hop BFD (RFC 5883: port 4784, incoming TTL at
+	 * least minimumTtl) with an ebgpMultiHop peer. */
+	s->bfd_multihop =
+		s->bfd_profile &&
+		json_is_true(json_object_get(json_object_get(s->obj, "spec"), "ebgpMultiHop"));
+	s->bfd_min_ttl = prof.min_ttl;
+	if (bfd_open_rx(r, s->bfd_multihop) < 0)
 		return;
 	int v6 = p->cfg.addr.family == LB_AF_INET6;
 	int ttl = 255;
@@ -484,7 +553,8 @@ static void bfd_start(struct run *r, struct slot *s)
 		socklen_t sl = lb_addr_to_sockaddr(from, (uint16_t)port, &src);
 		bound = bind(tx, (struct sockaddr *)&src, sl);
 	}
-	socklen_t dl = lb_addr_to_sockaddr(&p->cfg.addr, LB_BFD_PORT, &dst);
+	socklen_t dl = lb_addr_to_sockaddr(
+		&p->cfg.addr, s->bfd_multihop ? LB_BFD_MULTIHOP_PORT : LB_BFD_PORT, &dst);
 	if (bound < 0 || connect(tx, (struct sockaddr *)&dst, dl) < 0) {
 		lb_warn(&r->cli.log, "neighbor %s: BFD socket", p->name);
 		close(tx);
@@ -492,8 +562,16 @@ static void bfd_start(struct run *r, struct slot *s)
 	}
 	s->bfd_tx = tx;
 	uint32_t disc = (uint32_t)getpid() << 8 ^ ++r->bfd_disc_next;
-	lb_bfd_init(&s->bfd, disc ? disc : 1, (uint32_t)r->o.bfd_interval * 1000,
-		    (uint32_t)r->o.bfd_interval * 1000, (uint8_t)r->o.bfd_multiplier, now_us());
+	lb_bfd_init(&s->bfd, disc ? disc : 1, prof.transmit_ms * 1000, prof.receive_ms * 1000,
+		    prof.detect_mult, now_us());
+	s->bfd.passive = prof.passive;
+	if (s->bfd_profile)
+		lb_info(&r->cli.log,
+			"neighbor %s: BFD with profile %s: transmit %u ms, receive %u ms, "
+			"multiplier %u%s%s",
+			p->name, s->bfd_profile, prof.transmit_ms, prof.receive_ms, prof.detect_mult,
+			prof.passive ? ", passive" : "",
+			s->bfd_multihop ? ", multi-hop" : "");
 }
 
 /* RFC 5880 §6.8.16: AdminDown tells the peer we are going, not failing. */
@@ -553,6 +631,13 @@ static int add_slot(struct run *r, const struct lb_bgp_peer_config *pc, const ch
 	s->obj = obj ? json_incref(obj) : NULL;
 	s->live = live;
 	s->bfd_tx = -1;
+	if (obj) {
+		const char *ns = json_string_value(
+			json_object_get(json_object_get(obj, "metadata"), "namespace"));
+		snprintf(s->ns, sizeof(s->ns), "%s", ns ? ns : "");
+		/* Checked by the caller. */
+		lb_bfd_profile_of_peer(s->obj, &s->bfd_profile, NULL);
+	}
 	lb_bgp_peer_hold_eor(&s->p, r->table != NULL);
 	if (fill_peer(r, s, err) < 0) {
 		lb_bgp_peer_free(&s->p);
@@ -609,12 +694,115 @@ static int aliases_rebuild(struct run *r, struct lb_err *err)
 	return 0;
 }
 
-static void object_key(const json_t *obj, char *key, size_t size)
+static bool uses_profile(const struct slot *s, const char *ns, const char *name)
 {
-	const json_t *md = json_object_get(obj, "metadata");
-	const char *ns = json_string_value(json_object_get(md, "namespace"));
-	const char *n = json_string_value(json_object_get(md, "name"));
-	snprintf(key, size, "%s/%s", ns ? ns : "", n ? n : "");
+	return s->bfd_profile && !strcmp(s->bfd_profile, name) && !strcmp(s->ns, ns);
+}
+
+/* A BFDProfile added, changed or deleted: the sessions naming it follow.
+ * A change goes to a running session as new parameters announced by a
+ * Poll Sequence (RFC 5880 §6.8.3), so the session stays Up; a deletion
+ * ends BFD for those peers (AdminDown, RFC 5880 §6.8.16) and leaves their
+ * BGP sessions alone. */
+static void profile_apply(struct run *r, const char *ns, const char *name, bool deleted)
+{
+	for (size_t i = 0; i < r->npeers; i++) {
+		struct slot *s = r->slots[i];
+		if (!uses_profile(s, ns, name))
+			continue;
+		if (deleted) {
+			if (s->bfd_tx < 0)
+				continue;
+			enum lb_bfd_state from = s->bfd.state;
+			bfd_stop(s, true);
+			lb_info(&r->cli.log, "neighbor %s: BFDProfile %s deleted: BFD stopped",
+				s->p.name, name);
+			emit(r, json_pack("{s:s, s:s, s:s, s:s}", "type", "BFD", "peer", s->p.name,
+					  "state", lb_bfd_state_name(LB_BFD_ADMIN_DOWN), "from",
+					  lb_bfd_state_name(from)));
+			continue;
+		}
+		if (!r->running)
+			continue;
+		if (s->bfd_tx < 0) {
+			bfd_start(r, s);
+			continue;
+		}
+		struct lb_bfd_profile prof;
+		bfd_wanted(r, s, &prof);
+		lb_bfd_set_params(&s->bfd, prof.transmit_ms * 1000, prof.receive_ms * 1000,
+				  prof.detect_mult, now_us());
+		s->bfd.passive = prof.passive;
+		s->bfd_min_ttl = prof.min_ttl;
+		lb_info(&r->cli.log,
+			"neighbor %s: BFDProfile %s changed: transmit %u ms, receive %u ms, "
+			"multiplier %u%s",
+			s->p.name, name, prof.transmit_ms, prof.receive_ms, prof.detect_mult,
+			prof.passive ? ", passive" : "");
+	}
+}
+
+static const char *namespace_of(const json_t *obj)
+{
+	const char *ns =
+		json_string_value(json_object_get(json_object_get(obj, "metadata"), "namespace"));
+	return ns ? ns : "";
+}
+
+static int handle_object(struct run *r, const char *type, json_t *obj, struct lb_err *err);
+
+/* The BGPPeers that waited for a profile that is now known. */
+static void waiting_retry(struct run *r)
+{
+	const char *k;
+	json_t *obj, *tmp;
+	struct lb_bfd_profile prof;
+	json_object_foreach_safe(r->waiting, tmp, k, obj) {
+		const char *pname;
+		struct lb_err err;
+		if (lb_bfd_profile_of_peer(obj, &pname, NULL) < 0 || !pname ||
+		    profile_find(r, namespace_of(obj), pname, &prof) != 0)
+			continue;
+		json_incref(obj);
+		lb_info(&r->cli.log, "BGPPeer %s: BFDProfile %s is known now", k, pname);
+		if (handle_object(r, "ADDED", obj, &err) < 0) {
+			lb_errorx(&r->cli.log, "%s", err.msg);
+			r->bad_input++;
+		}
+		json_decref(obj);
+	}
+}
+
+/* BFDProfile objects: stored once they parse, so a bad one changes
+ * nothing; lbkit does not do echo (RFC 5880 §6.4), which is said once per
+ * profile that asks for it. */
+static int handle_profile(struct run *r, bool deleted, json_t *obj, struct lb_err *err)
+{
+	char key[600], n[254];
+	struct lb_bfd_profile prof, before;
+	const char *ns = namespace_of(obj);
+	object_key(obj, key, sizeof(key));
+	if (deleted) {
+		const char *name = json_string_value(
+			json_object_get(json_object_get(obj, "metadata"), "name"));
+		json_object_del(r->bfd_profiles, key);
+		if (name)
+			profile_apply(r, ns, name, true);
+		return 0;
+	}
+	if (lb_bfd_profile_from_object(obj, &prof, n, sizeof(n), err) < 0)
+		return -1;
+	bool had = profile_find(r, ns, n, &before) == 0;
+	if (prof.echo && !(had && before.echo))
+		lb_warnx(&r->cli.log,
+			 "BFDProfile %s: echoMode: lbkit sends no echo packets; its sessions run "
+			 "on control packets alone",
+			 n);
+	json_object_set(r->bfd_profiles, key, obj);
+	if (!had || !lb_bfd_profile_equal(&prof, &before))
+		profile_apply(r, ns, n, false);
+	waiting_retry(r);
+	return 0;
 }
 
 /* Contract C of the speaker pipeline: lb-watch events for BGPPeer and
@@ -627,6 +815,8 @@ static int handle_object(struct run *r, const char *type, json_t *obj, struct lb
 	char key[600];
 	if (!kind)
 		return 0;
+	if (!strcmp(kind, "BFDProfile"))
+		return handle_profile(r, deleted, obj, err);
 	if (!strcmp(kind, "Community")) {
 		object_key(obj, key, sizeof(key));
 		json_t *saved = json_incref(json_object_get(r->communities, key));
@@ -658,14 +848,29 @@ static int handle_object(struct run *r, const char *type, json_t *obj, struct lb
 		return 0;
 	}
 	if (deleted) {
+		json_object_del(r->waiting, name);
 		if (old)
 			remove_slot(r, idx, LB_BGP_CEASE_PEER_DECONFIGURED, "BGPPeer deleted");
 		return 0;
 	}
 	struct lb_bgp_peer_config pc = r->base;
 	char n[254];
-	if (lb_bgp_peer_from_object(obj, &pc, n, sizeof(n), err) < 0)
+	const char *pname;
+	struct lb_bfd_profile prof;
+	if (lb_bgp_peer_from_object(obj, &pc, n, sizeof(n), err) < 0 ||
+	    lb_bfd_profile_of_peer(obj, &pname, err) < 0)
 		return -1;
+	/* MetalLB applies no configuration in which a peer names a missing
+	 * profile, and tries again when the objects change: here the peer
+	 * waits, and a session it has keeps running as it was. */
+	if (pname && profile_find(r, namespace_of(obj), pname, &prof) != 0) {
+		if (!json_equal(json_object_get(r->waiting, name), obj))
+			lb_warnx(&r->cli.log, "BGPPeer %s: BFDProfile %s unknown: waiting for it%s",
+				 name, pname, old ? " (the current session stays as it is)" : "");
+		json_object_set(r->waiting, name, obj);
+		return 0;
+	}
+	json_object_del(r->waiting, name);
 	if (old) {
 		if (json_equal(json_object_get(old->obj, "spec"), json_object_get(obj, "spec")))
 			return 0;
@@ -731,6 +936,7 @@ static int operand(struct run *r, const char *s, const char *file, unsigned long
 
 struct config_load {
 	struct run *r;
+	json_t *peers; /* [{obj, line}]: BGPPeers, once every BFDProfile is read */
 	int failed;
 };
 
@@ -742,13 +948,23 @@ static int config_object(void *ctx, json_t *obj, const char *file, unsigned long
 	struct lb_err err;
 	char key[600];
 	if (kind && !strcmp(kind, "BGPPeer")) {
-		struct lb_bgp_peer_config pc = r->base;
+		json_array_append_new(cl->peers,
+				      json_pack("{s:O, s:I}", "obj", obj, "line", (json_int_t)line));
+	} else if (kind && !strcmp(kind, "BFDProfile")) {
+		struct lb_bfd_profile prof;
 		char name[254];
-		if (lb_bgp_peer_from_object(obj, &pc, name, sizeof(name), &err) < 0 ||
-		    add_slot(r, &pc, name, obj, false, &err) < 0) {
+		if (lb_bfd_profile_from_object(obj, &prof, name, sizeof(name), &err) < 0) {
 			lb_errorx(&r->cli.log, "%s:%lu: %s", file, line, err.msg);
 			cl->failed = 1;
+			return 0;
 		}
+		if (prof.echo)
+			lb_warnx(&r->cli.log,
+				 "%s:%lu: BFDProfile %s: echoMode: lbkit sends no echo packets; its "
+				 "sessions run on control packets alone",
+				 file, line, name);
+		object_key(obj, key, sizeof(key));
+		json_object_set(r->bfd_profiles, key, obj);
 	} else if (kind && !strcmp(kind, "Community")) {
 		object_key(obj, key, sizeof(key));
 		json_object_set(r->communities, key, obj);
@@ -776,7 +992,7 @@ static void setup(struct run *r)
 {
 	struct lb_err err;
 	struct opts *o = &r->o;
-	r->lfd = r->bfd_rx = r->bfd_rx6 = -1;
+	r->lfd = r->bfd_rx[0] = r->bfd_rx6[0] = r->bfd_rx[1] = r->bfd_rx6[1] = -1;
 	lb_bgp_vips_init(&r->vips);
 	r->keep_statics = stdin_may_bring_peers();
 	if (!o->npeers && !o->config && !r->keep_statics)
@@ -853,10 +1069,32 @@ static void setup(struct run *r)
 
 	r->communities = json_object();
 	r->aliases = json_object();
+	r->bfd_profiles = json_object();
+	r->waiting = json_object();
 	if (o->config) {
-		struct config_load cl = {r, 0};
+		struct config_load cl = {r, json_array(), 0};
 		if (lb_manifest_load_file(o->config, config_object, &cl, &err) < 0)
 			lb_cli_usage_error(&r->cli, "%s", err.msg);
+		size_t i;
+		json_t *e;
+		json_array_foreach(cl.peers, i, e) {
+			json_t *obj = json_object_get(e, "obj");
+			unsigned long line = (unsigned long)json_integer_value(json_object_get(e, "line"));
+			struct lb_bgp_peer_config peer = r->base;
+			struct lb_bfd_profile prof;
+			char name[254];
+			const char *pname;
+			if (lb_bgp_peer_from_object(obj, &peer, name, sizeof(name), &err) < 0 ||
+			    lb_bfd_profile_of_peer(obj, &pname, &err) < 0 ||
+			    (pname && profile_find(r, namespace_of(obj), pname, &prof) != 0 &&
+			     lb_err_set(&err, "BGPPeer %s: spec.bfdProfile %s: no such BFDProfile",
+					name, pname) < 0) ||
+			    add_slot(r, &peer, name, obj, false, &err) < 0) {
+				lb_errorx(&r->cli.log, "%s:%lu: %s", o->config, line, err.msg);
+				cl.failed = 1;
+			}
+		}
+		json_decref(cl.peers);
 		if (cl.failed)
 			exit(LB_EXIT_USAGE);
 	}
@@ -960,16 +1198,13 @@ static int open_usr(void)
 	return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 }
 
+/* --bfd asks for BFD with every peer: without its port, refuse to start.
+ * Peers with a BFDProfile open it when they start. */
 static void bfd_open(struct run *r)
 {
-	if (!r->o.bfd)
-		return;
-	r->bfd_rx = bfd_socket_rx(AF_INET);
-	if (r->bfd_rx < 0)
-		lb_fatal(&r->cli.log, LB_EXIT_ENV, "BFD: UDP port %d", LB_BFD_PORT);
-	r->bfd_rx6 = bfd_socket_rx(AF_INET6);
-	if (r->bfd_rx6 < 0)
-		lb_warn(&r->cli.log, "BFD: UDP port %d over IPv6", LB_BFD_PORT);
+	if (r->o.bfd && bfd_open_rx(r, false) < 0)
+		lb_fatalx(&r->cli.log, LB_EXIT_ENV, "BFD: cannot receive on UDP port %d",
+			  LB_BFD_PORT);
 	for (size_t i = 0; i < r->npeers; i++)
 		bfd_start(r, r->slots[i]);
 }
@@ -990,7 +1225,7 @@ static void bfd_changed(struct run *r, struct slot *s, enum lb_bfd_state from, u
 				 now_ms_);
 }
 
-static void bfd_read(struct run *r, int fd, uint64_t now)
+static void bfd_read(struct run *r, int fd, bool multihop, uint64_t now)
 {
 	for (;;) {
 		uint8_t buf[128];
@@ -1013,7 +1248,7 @@ static void bfd_read(struct run *r, int fd, uint64_t now)
 		struct lb_err err;
 		if (lb_addr_from_sockaddr((struct sockaddr *)&from, &src) < 0)
 			continue;
-		if (ttl != 255) {
+		if (!multihop && ttl != 255) {
 			lb_debug(&r->cli.log, "BFD from %s dropped: TTL %d, not 255 (RFC 5881 §5)",
 				 lb_addr_format(&src, name), ttl);
 			continue;
@@ -1025,8 +1260,15 @@ static void bfd_read(struct run *r, int fd, uint64_t now)
 		}
 		for (size_t i = 0; i < r->npeers; i++) {
 			struct slot *s = r->slots[i];
-			if (s->bfd_tx < 0 || !lb_addr_eq(&s->p.cfg.addr, &src))
+			if (s->bfd_tx < 0 || s->bfd_multihop != multihop ||
+			    !lb_addr_eq(&s->p.cfg.addr, &src))
 				continue;
+			if (!lb_bfd_ttl_ok(multihop, s->bfd_min_ttl, ttl)) {
+				lb_debug(&r->cli.log,
+					 "BFD from %s dropped: TTL %d below minimumTtl %u (RFC 5883 §5)",
+					 lb_addr_format(&src, name), ttl, s->bfd_min_ttl);
+				continue;
+			}
 			enum lb_bfd_state before = s->bfd.state;
 			if (lb_bfd_receive(&s->bfd, &pk, now))
 				bfd_changed(r, s, before, now / 1000);
@@ -1058,7 +1300,8 @@ static void bfd_run(struct run *r, uint64_t now, uint64_t *deadline_ms)
 	}
 }
 
-enum { PFD_SIG, PFD_USR, PFD_LISTEN, PFD_STDIN, PFD_BFD, PFD_BFD6, PFD_PEERS };
+enum { PFD_SIG, PFD_USR, PFD_LISTEN, PFD_STDIN, PFD_BFD, PFD_BFD6, PFD_BFD_MH, PFD_BFD_MH6,
+       PFD_PEERS };
 
 static int loop(struct run *r)
 {
@@ -1109,8 +1352,10 @@ static int loop(struct run *r)
 		pfd[PFD_USR] = (struct pollfd){ufd, POLLIN, 0};
 		pfd[PFD_LISTEN] = (struct pollfd){r->lfd, POLLIN, 0};
 		pfd[PFD_STDIN] = (struct pollfd){stdin_open ? STDIN_FILENO : -1, POLLIN, 0};
-		pfd[PFD_BFD] = (struct pollfd){r->bfd_rx, POLLIN, 0};
-		pfd[PFD_BFD6] = (struct pollfd){r->bfd_rx6, POLLIN, 0};
+		pfd[PFD_BFD] = (struct pollfd){r->bfd_rx[0], POLLIN, 0};
+		pfd[PFD_BFD6] = (struct pollfd){r->bfd_rx6[0], POLLIN, 0};
+		pfd[PFD_BFD_MH] = (struct pollfd){r->bfd_rx[1], POLLIN, 0};
+		pfd[PFD_BFD_MH6] = (struct pollfd){r->bfd_rx6[1], POLLIN, 0};
 		uint64_t deadline = 0;
 		bfd_run(r, now_us(), &deadline);
 		size_t npolled = r->npeers;
@@ -1161,9 +1406,13 @@ static int loop(struct run *r)
 			while (accept_one(r, r->lfd, now) == 0)
 				;
 		if (pfd[PFD_BFD].revents)
-			bfd_read(r, r->bfd_rx, now_us());
+			bfd_read(r, r->bfd_rx[0], false, now_us());
 		if (pfd[PFD_BFD6].revents)
-			bfd_read(r, r->bfd_rx6, now_us());
+			bfd_read(r, r->bfd_rx6[0], false, now_us());
+		if (pfd[PFD_BFD_MH].revents)
+			bfd_read(r, r->bfd_rx[1], true, now_us());
+		if (pfd[PFD_BFD_MH6].revents)
+			bfd_read(r, r->bfd_rx6[1], true, now_us());
 		/* The peers polled, before standard input may add or remove some. */
 		for (size_t i = 0; i < npolled; i++) {
 			lb_bgp_peer_io(&polled[i]->p, pfd[PFD_PEERS + 2 * i].revents, now);
@@ -1218,10 +1467,12 @@ static int loop(struct run *r)
 	lb_ndjson_reader_free(&rd);
 	for (size_t i = 0; i < r->npeers; i++)
 		bfd_stop(r->slots[i], !restart);
-	if (r->bfd_rx >= 0)
-		close(r->bfd_rx);
-	if (r->bfd_rx6 >= 0)
-		close(r->bfd_rx6);
+	for (int mh = 0; mh < 2; mh++) {
+		if (r->bfd_rx[mh] >= 0)
+			close(r->bfd_rx[mh]);
+		if (r->bfd_rx6[mh] >= 0)
+			close(r->bfd_rx6[mh]);
+	}
 	if (r->lfd >= 0)
 		close(r->lfd);
 	close(ufd);
@@ -1322,6 +1573,8 @@ int main(int argc, const char **argv)
 	free(r.statics);
 	json_decref(r.communities);
 	json_decref(r.aliases);
+	json_decref(r.bfd_profiles);
+	json_decref(r.waiting);
 	if (code == LB_EXIT_OK && r.bad_input)
 		code = LB_EXIT_USAGE;
 	return lb_cli_finish(&r.cli, code);

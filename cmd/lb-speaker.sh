@@ -112,7 +112,7 @@ sv_fifo elect.in
 sv_stage watch - elect.in lb-watch $common "$@" \
 	${opt_status_dir:+--status-dir "$opt_status_dir"} --trim \
 	services nodes endpointslices l2advertisements bgpadvertisements bgppeers \
-	communities ipaddresspools
+	communities bfdprofiles ipaddresspools
 
 # Fast failover: every speaker checks every node's health endpoint (its
 # lb-elect's) and feeds the verdicts to its lb-elect, so a dead node or a

@@ -78,18 +78,57 @@ void lb_bfd_init(struct lb_bfd *b, uint32_t disc, uint32_t min_tx_us, uint32_t m
 	b->local_disc = disc ? disc : 1;
 	b->desired_min_tx = min_tx_us;
 	b->required_min_rx = min_rx_us;
+	b->active_min_tx = min_tx_us;
+	b->active_min_rx = min_rx_us;
 	b->detect_mult = mult ? mult : 3;
 	b->remote_min_rx = 1; /* RFC 5880 §6.8.1 */
 	b->rnd = disc * 2654435761u + 1;
 	b->t_tx = now;
 }
 
-/* RFC 5880 §6.8.3: slow while not Up. */
-static uint32_t our_tx(const struct lb_bfd *b)
+/* RFC 5880 §6.8.3: slow while not Up; the configured value is what the
+ * packets say, even while a Poll Sequence keeps the old one in use. */
+static uint32_t advertised_tx(const struct lb_bfd *b)
 {
 	if (b->state != LB_BFD_UP && b->desired_min_tx < LB_BFD_SLOW_TX_US)
 		return LB_BFD_SLOW_TX_US;
 	return b->desired_min_tx;
+}
+
+static uint32_t our_tx(const struct lb_bfd *b)
+{
+	if (b->state != LB_BFD_UP && b->active_min_tx < LB_BFD_SLOW_TX_US)
+		return LB_BFD_SLOW_TX_US;
+	return b->active_min_tx;
+}
+
+void lb_bfd_set_params(struct lb_bfd *b, uint32_t min_tx_us, uint32_t min_rx_us, uint8_t mult,
+		       uint64_t now)
+{
+	bool up = b->state == LB_BFD_UP;
+	bool changed = min_tx_us != b->desired_min_tx || min_rx_us != b->required_min_rx ||
+		       (mult && mult != b->detect_mult);
+	/* RFC 5880 §6.8.3: while Up, a larger transmit interval waits for
+	 * the Final, and so does a smaller receive interval in the detection
+	 * time; the other directions take effect at once. */
+	if (!up || min_tx_us < b->active_min_tx)
+		b->active_min_tx = min_tx_us;
+	if (!up || min_rx_us > b->active_min_rx)
+		b->active_min_rx = min_rx_us;
+	b->desired_min_tx = min_tx_us;
+	b->required_min_rx = min_rx_us;
+	if (mult)
+		b->detect_mult = mult;
+	if (changed && up) {
+		b->poll_active = true;
+		b->t_tx = now;
+	}
+}
+
+/* RFC 5880 §6.8.7: a passive system says nothing before the peer. */
+static bool muted(const struct lb_bfd *b)
+{
+	return b->passive && !b->remote_disc;
 }
 
 static void set_state(struct lb_bfd *b, enum lb_bfd_state to, uint8_t diag, uint64_t now)
@@ -100,6 +139,10 @@ static void set_state(struct lb_bfd *b, enum lb_bfd_state to, uint8_t diag, uint
 	if (to == LB_BFD_DOWN) {
 		b->remote_disc = 0;
 		b->t_detect = 0;
+	}
+	if (to != LB_BFD_UP) { /* nothing left to wait for */
+		b->active_min_tx = b->desired_min_tx;
+		b->active_min_rx = b->required_min_rx;
 	}
 	/* Our transmit interval changes when going to or from Up: announce it
 	 * with a Poll sequence (RFC 5880 §6.8.3). */
@@ -118,8 +161,11 @@ int lb_bfd_receive(struct lb_bfd *b, const struct lb_bfd_packet *pk, uint64_t no
 	b->remote_min_rx = pk->required_min_rx;
 	b->remote_min_tx = pk->desired_min_tx;
 	b->remote_detect_mult = pk->detect_mult;
-	if (pk->final)
+	if (pk->final) {
 		b->poll_active = false;
+		b->active_min_tx = b->desired_min_tx;
+		b->active_min_rx = b->required_min_rx;
+	}
 	if (pk->poll) {
 		b->send_final = true;
 		b->t_tx = now; /* RFC 5880 §6.8.7: a Final goes out at once */
@@ -144,8 +190,8 @@ int lb_bfd_receive(struct lb_bfd *b, const struct lb_bfd_packet *pk, uint64_t no
 	/* Detection time, asynchronous mode (§6.8.4): the remote multiplier
 	 * times the agreed receive interval. */
 	if (b->state == LB_BFD_INIT || b->state == LB_BFD_UP) {
-		uint64_t rx = b->required_min_rx > b->remote_min_tx ? b->required_min_rx
-								     : b->remote_min_tx;
+		uint64_t rx = b->active_min_rx > b->remote_min_tx ? b->active_min_rx
+								   : b->remote_min_tx;
 		b->t_detect = now + (uint64_t)b->remote_detect_mult * rx;
 	}
 	return b->state != before;
@@ -163,7 +209,7 @@ int lb_bfd_tick(struct lb_bfd *b, uint64_t now)
 
 bool lb_bfd_due(struct lb_bfd *b, uint64_t now, struct lb_bfd_packet *pk)
 {
-	if (b->state == LB_BFD_ADMIN_DOWN || now < b->t_tx)
+	if (b->state == LB_BFD_ADMIN_DOWN || muted(b) || now < b->t_tx)
 		return false;
 	memset(pk, 0, sizeof(*pk));
 	pk->version = LB_BFD_VERSION;
@@ -175,7 +221,7 @@ bool lb_bfd_due(struct lb_bfd *b, uint64_t now, struct lb_bfd_packet *pk)
 	pk->detect_mult = b->detect_mult;
 	pk->my_disc = b->local_disc;
 	pk->your_disc = b->remote_disc;
-	pk->desired_min_tx = our_tx(b);
+	pk->desired_min_tx = advertised_tx(b);
 	pk->required_min_rx = b->required_min_rx;
 	b->send_final = false;
 	/* §6.8.7: the larger of our interval and the peer's receive
@@ -187,9 +233,16 @@ bool lb_bfd_due(struct lb_bfd *b, uint64_t now, struct lb_bfd_packet *pk)
 	return true;
 }
 
+bool lb_bfd_ttl_ok(bool multihop, unsigned min_ttl, int ttl)
+{
+	if (ttl < 0 || ttl > 255)
+		return false;
+	return multihop ? (unsigned)ttl >= min_ttl : ttl == 255;
+}
+
 uint64_t lb_bfd_deadline(const struct lb_bfd *b)
 {
-	uint64_t t = b->state == LB_BFD_ADMIN_DOWN ? 0 : b->t_tx;
+	uint64_t t = b->state == LB_BFD_ADMIN_DOWN || muted(b) ? 0 : b->t_tx;
 	if (b->t_detect && (!t || b->t_detect < t))
 		t = b->t_detect;
 	return t;

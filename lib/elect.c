@@ -14,7 +14,7 @@
  * a full recomputation cannot drift from the rule the man page states. */
 static const char *const kinds[] = {
 	"Service", "Node", "EndpointSlice", "L2Advertisement", "BGPAdvertisement",
-	"IPAddressPool", "Community", "BGPPeer", NULL,
+	"IPAddressPool", "Community", "BFDProfile", "BGPPeer", NULL,
 };
 
 struct lb_elect {
@@ -853,7 +853,8 @@ static json_t *event_line(const char *type, const json_t *obj)
 }
 
 /* What lb-bgp-peer should know: every Community (it defines the names
- * ANNOUNCE lines use) and the BGPPeers whose spec.nodeSelectors select this
+ * ANNOUNCE lines use), every BFDProfile (before the peers, which name
+ * them in spec.bfdProfile) and the BGPPeers whose spec.nodeSelectors select this
  * node, MetalLB's rule for which speakers open a session with a peer: an
  * empty list selects every node; otherwise this node must be known and one
  * selector must match its labels. */
@@ -873,6 +874,11 @@ static int wanted_passthrough(const struct lb_elect *e, json_t *want)
 	char key[700];
 	json_object_foreach(json_object_get(e->objs, "Community"), k, obj) {
 		snprintf(key, sizeof(key), "Community %s", k);
+		if (json_object_set(want, key, obj) < 0)
+			return -1;
+	}
+	json_object_foreach(json_object_get(e->objs, "BFDProfile"), k, obj) {
+		snprintf(key, sizeof(key), "BFDProfile %s", k);
 		if (json_object_set(want, key, obj) < 0)
 			return -1;
 	}

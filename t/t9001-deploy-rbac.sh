@@ -139,6 +139,8 @@ test_expect_success 'the rules are what 10-rbac.yaml grants: no wildcard, no Sec
 	core services watch
 	discovery.k8s.io endpointslices list
 	discovery.k8s.io endpointslices watch
+	metallb.io bfdprofiles list
+	metallb.io bfdprofiles watch
 	metallb.io bgpadvertisements list
 	metallb.io bgpadvertisements watch
 	metallb.io bgppeers list
@@ -188,7 +190,7 @@ test_expect_success 'speaker under its account: lb-speaker lists and watches eve
 	test_bg speaker env KUBECONFIG=kc.speaker LBKIT_NODE=n1 LBKIT_HEALTH_PORT=0 LBKIT_RUN_DIR=run \
 		lb-speaker -v &&
 	test_wait_for "grep -q \"bgp started\" speaker.err" 30 &&
-	test_wait_for "curl -sS --max-time 5 http://127.0.0.1:\$(cat $D/control-port)/watches | jq -e \"length == 11\" >/dev/null" 30 &&
+	test_wait_for "curl -sS --max-time 5 http://127.0.0.1:\$(cat $D/control-port)/watches | jq -e \"length == 12\" >/dev/null" 30 &&
 	curl -sS --max-time 5 "http://127.0.0.1:$(cat $D/control-port)/watches" |
 		jq -r ".[].path | sub(\"[?].*\"; \"\")" | sort >watched &&
 	cat >expect <<-\EOF &&
@@ -197,6 +199,7 @@ test_expect_success 'speaker under its account: lb-speaker lists and watches eve
 	/api/v1/services
 	/api/v1/services
 	/apis/discovery.k8s.io/v1/endpointslices
+	/apis/metallb.io/v1beta1/bfdprofiles
 	/apis/metallb.io/v1beta1/bgpadvertisements
 	/apis/metallb.io/v1beta1/communities
 	/apis/metallb.io/v1beta1/ipaddresspools
@@ -213,10 +216,10 @@ watches () { # USER
 	jq -r --arg u "$1" "select(.user == \$u and (.query | test(\"watch=\")))" log | wc -l
 }
 test_expect_success 'every watch stream, ended by the server, is logged' '
-	test_wait_for "curl -sS --max-time 5 http://127.0.0.1:\$(cat $D/control-port)/watches | jq -e \"length == 11\" >/dev/null" 30 &&
+	test_wait_for "curl -sS --max-time 5 http://127.0.0.1:\$(cat $D/control-port)/watches | jq -e \"length == 12\" >/dev/null" 30 &&
 	ctl "cut?mode=clean" >/dev/null &&
 	test_wait_for "getlog log && test \$(watches system:serviceaccount:$NS:lbkit-controller) -ge 3 &&
-		test \$(watches system:serviceaccount:$NS:lbkit-speaker) -ge 8" 30
+		test \$(watches system:serviceaccount:$NS:lbkit-speaker) -ge 9" 30
 '
 
 test_expect_success 'no request of either account was refused' '

@@ -1,5 +1,6 @@
 /* The text lb-bgp-peer takes from ANNOUNCE lines and config files:
- * communities, large communities, durations, and BGPPeer objects. What
+ * communities, large communities, durations, BGPPeer and BFDProfile
+ * objects. What
  * parses must print back to the same value; nothing may crash or read past
  * its input. */
 #include <stdint.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bfd_profile.h"
 #include "bgp_community.h"
 #include "bgp_config.h"
 
@@ -58,6 +60,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (lb_bgp_peer_from_object(obj, &pc, name, sizeof(name), &err) == 0)
 			CHECK(pc.local_asn && pc.peer_asn && pc.addr.family &&
 			      pc.hold_time != 1 && pc.hold_time != 2);
+		struct lb_bfd_profile prof;
+		if (lb_bfd_profile_from_object(obj, &prof, name, sizeof(name), &err) == 0)
+			CHECK(prof.receive_ms >= 10 && prof.receive_ms <= 60000 &&
+			      prof.transmit_ms >= 10 && prof.transmit_ms <= 60000 &&
+			      prof.detect_mult >= 2 && prof.min_ttl >= 1 && prof.min_ttl <= 254);
+		const char *pname;
+		if (lb_bfd_profile_of_peer(obj, &pname, &err) == 0 && pname)
+			CHECK(*pname);
 		json_t *aliases = json_object();
 		lb_bgp_community_aliases_add(aliases, obj, &err);
 		json_decref(aliases);

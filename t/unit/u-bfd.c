@@ -109,5 +109,61 @@ int main(void)
 	lb_bfd_init(&b, 42, 100000, 100000, 3, 1000);
 	tap_ok(&t, lb_bfd_receive(&b, &in, 2000) == 0 && b.state == LB_BFD_DOWN,
 	       "peer AdminDown keeps us Down");
+
+	/* Passive role (RFC 5880 §6.1, §6.8.7): silent until the peer speaks. */
+	lb_bfd_init(&b, 42, 100000, 100000, 3, 1000);
+	b.passive = true;
+	tap_ok(&t, !lb_bfd_due(&b, 1000, &pk) && !lb_bfd_due(&b, 5000000, &pk),
+	       "passive: nothing sent before the peer's first packet");
+	tap_is_int(&t, lb_bfd_deadline(&b), 0, "passive and silent: no transmit deadline to wake for");
+	in = peer_pkt(LB_BFD_DOWN, 99, 0);
+	lb_bfd_receive(&b, &in, 6000000);
+	tap_ok(&t, lb_bfd_due(&b, 6000000, &pk) && pk.state == LB_BFD_INIT && pk.your_disc == 99,
+	       "passive: answers at once once the peer has spoken");
+	lb_bfd_tick(&b, 6000000 + 3 * LB_BFD_SLOW_TX_US + 1);
+	tap_ok(&t, b.state == LB_BFD_DOWN && !lb_bfd_due(&b, 9000000 + 1, &pk),
+	       "passive: silent again after the peer went away (remote discriminator 0)");
+
+	/* Parameter change while Up (RFC 5880 §6.8.3). */
+	lb_bfd_init(&b, 42, 100000, 100000, 3, 1000);
+	in = peer_pkt(LB_BFD_DOWN, 99, 0);
+	lb_bfd_receive(&b, &in, 2000);
+	in = peer_pkt(LB_BFD_UP, 99, 42);
+	lb_bfd_receive(&b, &in, 3000);
+	in.final = true;
+	lb_bfd_receive(&b, &in, 4000);
+	tap_ok(&t, b.state == LB_BFD_UP && !b.poll_active, "Up, no Poll in progress");
+	lb_bfd_set_params(&b, 400000, 50000, 5, 10000);
+	tap_ok(&t, b.poll_active && b.t_tx == 10000, "a change starts a Poll sequence at once");
+	tap_ok(&t, lb_bfd_due(&b, 10000, &pk) && pk.poll && pk.desired_min_tx == 400000 &&
+		       pk.required_min_rx == 50000 && pk.detect_mult == 5,
+	       "the Poll carries the new values");
+	tap_ok(&t, b.t_tx <= 10000 + 100000, "a larger transmit interval waits for the Final");
+	in.final = false;
+	lb_bfd_receive(&b, &in, 20000);
+	tap_is_int(&t, b.t_detect, 20000 + 3 * 100000,
+		   "a smaller receive interval waits for the Final in the detection time");
+	in.final = true;
+	lb_bfd_receive(&b, &in, 30000);
+	tap_ok(&t, !b.poll_active && b.active_min_tx == 400000 && b.active_min_rx == 50000,
+	       "after the Final the new values are in use");
+	tap_is_int(&t, b.t_detect, 30000 + 3 * 100000, "detection: peer's 100 ms tx beats our 50 ms rx");
+	uint64_t at = b.t_tx;
+	tap_ok(&t, lb_bfd_due(&b, at, &pk) && b.t_tx >= at + 300000,
+	       "transmit interval now 400 ms less jitter");
+	lb_bfd_set_params(&b, 400000, 50000, 5, 50000);
+	tap_ok(&t, !b.poll_active, "the same values start no Poll");
+	lb_bfd_init(&b, 42, 100000, 100000, 3, 1000);
+	lb_bfd_set_params(&b, 200000, 200000, 4, 2000);
+	tap_ok(&t, !b.poll_active && b.active_min_tx == 200000 && b.detect_mult == 4,
+	       "not Up: new values at once, no Poll");
+
+	tap_ok(&t, lb_bfd_ttl_ok(false, 254, 255) && !lb_bfd_ttl_ok(false, 1, 254) &&
+		       !lb_bfd_ttl_ok(false, 255, -1),
+	       "single hop: TTL 255 only, whatever the minimum");
+	tap_ok(&t, lb_bfd_ttl_ok(true, 254, 254) && lb_bfd_ttl_ok(true, 254, 255) &&
+		       !lb_bfd_ttl_ok(true, 254, 253) && lb_bfd_ttl_ok(true, 1, 1) &&
+		       !lb_bfd_ttl_ok(true, 1, -1) && !lb_bfd_ttl_ok(true, 1, 256),
+	       "multi-hop: at least the minimum TTL");
 	return tap_done(&t);
 }

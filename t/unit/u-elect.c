@@ -508,6 +508,20 @@ static void test_passthrough(struct tap *t)
 	all_nodes(&w);
 	feed(&w, "{\"type\":\"SYNCED\",\"kind\":\"Node\"}");
 	tap_is_str(t, w.v[2].out, "ADDED BGPPeer r1;", "a peer without nodeSelectors: every node");
+	const char *prof = "{\"type\":\"%s\",\"object\":{\"kind\":\"BFDProfile\",\"metadata\":"
+			   "{\"namespace\":\"metallb-system\",\"name\":\"fast\"},\"spec\":"
+			   "{\"receiveInterval\":%d}}}";
+	char pbuf[256];
+	snprintf(pbuf, sizeof(pbuf), prof, "ADDED", 100);
+	feed(&w, pbuf);
+	tap_is_str(t, w.v[0].out, "ADDED BFDProfile fast;", "a BFDProfile passes to node-a");
+	tap_is_str(t, w.v[2].out, "ADDED BFDProfile fast;", "and to every node");
+	snprintf(pbuf, sizeof(pbuf), prof, "MODIFIED", 200);
+	feed(&w, pbuf);
+	tap_is_str(t, w.v[1].out, "MODIFIED BFDProfile fast;", "changed: MODIFIED");
+	snprintf(pbuf, sizeof(pbuf), prof, "DELETED", 200);
+	feed(&w, pbuf);
+	tap_is_str(t, w.v[1].out, "DELETED BFDProfile fast;", "deleted: DELETED");
 	peer(&w, "ADDED", "ra", zone_a);
 	tap_is_str(t, w.v[0].out, "ADDED BGPPeer ra;", "a peer selecting zone a: node-a");
 	tap_is_str(t, w.v[1].out, "", "not node-b");
@@ -552,7 +566,9 @@ static void test_passthrough(struct tap *t)
 		"{\"kind\":\"Service\",\"metadata\":{\"name\":\"s\"},\"spec\":{\"type\":"
 		"\"LoadBalancer\"},\"status\":{\"loadBalancer\":{\"ingress\":[{\"ip\":"
 		"\"192.0.2.10\"}]}}}",
-		"{\"kind\":\"BGPPeer\",\"metadata\":{\"name\":\"r1\"},\"spec\":{}}",
+		"{\"kind\":\"BGPPeer\",\"metadata\":{\"name\":\"r1\"},\"spec\":{\"bfdProfile\":"
+		"\"fast\"}}",
+		"{\"kind\":\"BFDProfile\",\"metadata\":{\"name\":\"fast\"}}",
 	};
 	struct lb_err err;
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++) {
@@ -563,12 +579,18 @@ static void test_passthrough(struct tap *t)
 	lb_elect_update(e, keep, lines, &err);
 	char *got = json_dumps(json_array_get(lines, 0), JSON_COMPACT);
 	tap_is_str(t, got,
-		   "{\"type\":\"ADDED\",\"object\":{\"kind\":\"BGPPeer\",\"metadata\":"
-		   "{\"name\":\"r1\"},\"spec\":{}}}",
-		   "the peer comes first, as a watch event of the object");
+		   "{\"type\":\"ADDED\",\"object\":{\"kind\":\"BFDProfile\",\"metadata\":"
+		   "{\"name\":\"fast\"}}}",
+		   "the BFDProfile comes first, though it came last");
 	free(got);
-	tap_is_str(t, json_string_value(json_object_get(json_array_get(lines, 1), "type")),
-		   "ANNOUNCE", "then the ANNOUNCE that names it");
+	got = json_dumps(json_array_get(lines, 1), JSON_COMPACT);
+	tap_is_str(t, got,
+		   "{\"type\":\"ADDED\",\"object\":{\"kind\":\"BGPPeer\",\"metadata\":"
+		   "{\"name\":\"r1\"},\"spec\":{\"bfdProfile\":\"fast\"}}}",
+		   "then the peer naming it, as a watch event of the object");
+	free(got);
+	tap_is_str(t, json_string_value(json_object_get(json_array_get(lines, 2), "type")),
+		   "ANNOUNCE", "then the ANNOUNCE that names the peer");
 	json_decref(lines);
 	world_free(&w);
 }
