@@ -1572,4 +1572,6 @@ void lb_probe_each(const struct lb_probe *p,
 void lb_probe_get_stats(const struct lb_probe *p, struct lb_probe_stats *st)
 {
 	*st = p->stats;
+	st->in_flight = p->in_flight;
+	st->holding = p->late_since_ms != 0;
 }

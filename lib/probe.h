@@ -47,6 +47,8 @@ struct lb_probe_stats {
 	unsigned long checks;     /* started */
 	unsigned long late;       /* started more than late_threshold_ms after due */
 	int64_t max_late_ms;
+	size_t in_flight;         /* checks started and not yet finished */
+	int holding;              /* falling behind: due checks wait for running ones */
 };
 
 struct lb_probe_config {

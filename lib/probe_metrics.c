@@ -110,6 +110,27 @@ char *lb_probe_metrics_format(const struct lb_probe *p, size_t *len)
 			families[c.family].help, families[c.family].name, families[c.family].type);
 		lb_probe_each(p, one, &c);
 	}
+	/* The checker's own health: a probe that falls behind checks less
+	 * often than asked, which per-target figures do not show. */
+	struct lb_probe_stats st;
+	lb_probe_get_stats(p, &st);
+	const struct {
+		const char *name, *type, *help;
+		unsigned long value;
+	} own[] = {
+		{"lbkit_probe_checks_started_total", "counter", "checks started, all targets",
+		 st.checks},
+		{"lbkit_probe_checks_late_total", "counter",
+		 "checks started more than 100 ms after they were due", st.late},
+		{"lbkit_probe_checks_in_flight", "gauge", "checks started and not yet finished",
+		 (unsigned long)st.in_flight},
+		{"lbkit_probe_falling_behind", "gauge",
+		 "1 while due checks wait for running ones because lb-probe cannot keep up",
+		 (unsigned long)st.holding},
+	};
+	for (size_t i = 0; i < sizeof(own) / sizeof(own[0]); i++)
+		fprintf(f, "# HELP %s %s\n# TYPE %s %s\n%s %lu\n", own[i].name, own[i].help,
+			own[i].name, own[i].type, own[i].name, own[i].value);
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;

@@ -23,7 +23,12 @@ test_expect_success '--once writes the metrics when it ends' '
 	! grep -F "lbkit_probe_rtt_seconds{target=\"exec:sleep 5\"" m.prom &&
 	grep "^# TYPE lbkit_probe_checks_total counter$" m.prom &&
 	grep "^# TYPE lbkit_probe_up gauge$" m.prom &&
-	test_line_count = 29 m.prom
+	grep "^lbkit_probe_checks_started_total 3$" m.prom &&
+	grep "^lbkit_probe_checks_late_total 0$" m.prom &&
+	grep "^lbkit_probe_checks_in_flight 0$" m.prom &&
+	grep "^lbkit_probe_falling_behind 0$" m.prom &&
+	grep "^# TYPE lbkit_probe_checks_in_flight gauge$" m.prom &&
+	test_line_count = 41 m.prom
 '
 
 test_expect_success 'label values are escaped' '
@@ -35,7 +40,7 @@ test_expect_success PYTHON3 'promtool-style check: every sample line parses' '
 	lb-probe --once --metrics m.prom exec:true "exec:false" >/dev/null;
 	/usr/bin/python3 -c "
 import re, sys
-sample = re.compile(r\"^[a-zA-Z_:][a-zA-Z0-9_:]*\\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\\\"(?:[^\\\"\\\\\\\\\\n]|\\\\\\\\.)*\\\",?)*\\} -?[0-9.e+-]+$\")
+sample = re.compile(r\"^[a-zA-Z_:][a-zA-Z0-9_:]*(?:\\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\\\"(?:[^\\\"\\\\\\\\\\n]|\\\\\\\\.)*\\\",?)*\\})? -?[0-9.e+-]+$\")
 for line in open(\"m.prom\"):
     line = line.rstrip(\"\\n\")
     if line.startswith(\"# HELP \") or line.startswith(\"# TYPE \"):

@@ -12,7 +12,7 @@ test_expect_success PYTHON3 'a stalled lb-probe holds late checks back, catches 
 	sed "s|^|tcp://127.0.0.1:|" ports >targets &&
 	test $(wc -l <targets) = 300 &&
 	test_bg probe lb-probe --json --no-stdin --interval 100ms --timeout 3s \
-		--rise 1 --fall 1 -f targets &&
+		--rise 1 --fall 1 --metrics m.prom -f targets &&
 	test_wait_for "test \$(grep -c \"\\\"type\\\":\\\"UP\\\"\" probe.out) = 300" 20 &&
 	pid=$(test_bg_pid probe) &&
 	kill -STOP $pid &&
@@ -20,6 +20,10 @@ test_expect_success PYTHON3 'a stalled lb-probe holds late checks back, catches 
 	kill -CONT $pid &&
 	test_wait_for "grep -q \"checks are on schedule again\" probe.err" 20 &&
 	grep "checks are running late: new checks wait for running ones to finish" probe.err &&
+	test_wait_for "grep -q \"^lbkit_probe_falling_behind 0$\" m.prom &&
+		! grep -q \"^lbkit_probe_checks_late_total 0$\" m.prom" 10 &&
+	late=$(sed -n "s/^lbkit_probe_checks_late_total //p" m.prom) &&
+	test "$late" -gt 0 &&
 	sleep 0.5 &&
 	test_bg_kill probe &&
 	! grep "\"type\":\"DOWN\"" probe.out
