@@ -100,16 +100,39 @@ bgp_router_node () {
 	bgp_link router r0 node n0 192.0.2.1/24 192.0.2.2/24 2001:db8::1/64 2001:db8::2/64
 }
 
-# bird_router_start: BIRD in the router namespace (control socket bird.ctl)
-# with router id 192.0.2.1, logging to bird.log, and the rest of its
-# bird.conf read on stdin; waits up to 5 seconds for the socket.
-bird_router_start () {
+# bird_router_conf: bird.conf with router id 192.0.2.1, logging to
+# bird.log, and the rest read on stdin (also for `birdc configure`).
+bird_router_conf () {
 	{
 		printf '%s\n' 'router id 192.0.2.1;' 'log "bird.log" all;' &&
 		cat
-	} >bird.conf &&
+	} >bird.conf
+}
+
+# bird_router_start: BIRD in the router namespace (control socket bird.ctl)
+# with bird_router_conf's configuration, the rest of it read on stdin;
+# waits up to 5 seconds for the socket.
+bird_router_start () {
+	bird_router_conf &&
 	bird_start router bird bird.conf &&
 	test_wait_for "test -S bird.ctl" 5
+}
+
+# bird_bfd_session ADDR: the line of `show bfd sessions` of the BIRD
+# started as "bird" for the BFD session with ADDR.
+bird_bfd_session () {
+	bird_c bird show bfd sessions | grep "^$1 "
+}
+
+# metallb_event TYPE KIND NAME SPEC: a lb-watch line for a MetalLB object
+# in metallb-system, as lb-elect passes it on.
+metallb_event () {
+	case $2 in
+	BGPPeer) metallb_api_=metallb.io/v1beta2 ;;
+	*) metallb_api_=metallb.io/v1beta1 ;;
+	esac
+	printf '{"type":"%s","object":{"apiVersion":"%s","kind":"%s","metadata":{"name":"%s","namespace":"metallb-system"},"spec":%s}}\n' \
+		"$1" "$metallb_api_" "$2" "$3" "$4"
 }
 
 # bird_node_sessions [N4_LINE]: bird_router_start with two passive sessions

@@ -15,9 +15,9 @@ test_expect_success $P 'set up: BIRD with an IPv4 eBGP and an IPv6 iBGP session,
 	bird_node_sessions
 '
 
-# peer_event TYPE NAME SPEC: a lb-watch line for a BGPPeer, as lb-elect passes it on.
+# peer_event TYPE NAME SPEC: a lb-watch line for a BGPPeer.
 peer_event () {
-	printf "{\"type\":\"%s\",\"object\":{\"apiVersion\":\"metallb.io/v1beta2\",\"kind\":\"BGPPeer\",\"metadata\":{\"name\":\"%s\",\"namespace\":\"metallb-system\"},\"spec\":%s}}\n" "$1" "$2" "$3"
+	metallb_event "$1" BGPPeer "$2" "$3"
 }
 
 V4_SPEC="{\"myASN\":64501,\"peerASN\":64500,\"peerAddress\":\"192.0.2.1\"}"

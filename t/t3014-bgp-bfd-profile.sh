@@ -8,8 +8,6 @@ P=ROOT,NETNS,BIRD,JQ
 # BIRD's BFD at 100 ms x 3, passive: it answers but never starts a session.
 bird_conf () { # PASSIVE(on|off)
 	cat <<-CONF
-	router id 192.0.2.1;
-	log "bird.log" all;
 	protocol device {}
 	protocol bfd {
 		interface "r0" { min rx interval 100 ms; min tx interval 100 ms; multiplier 3; passive $1; };
@@ -26,21 +24,13 @@ bird_conf () { # PASSIVE(on|off)
 }
 
 test_expect_success $P 'set up: BIRD with a passive BFD at 100 ms x 3, bfd on for the session' '
-	test_netns_add router &&
-	test_netns_add node &&
-	bgp_link router r0 node n0 192.0.2.1/24 192.0.2.2/24 2001:db8::1/64 2001:db8::2/64 &&
-	bird_conf on >bird.conf &&
-	bird_start router bird bird.conf &&
-	test_wait_for "test -S bird.ctl" 5
+	bgp_router_node &&
+	bird_conf on | bird_router_start
 '
-
-event () { # TYPE KIND NAME SPEC
-	printf "{\"type\":\"%s\",\"object\":{\"apiVersion\":\"metallb.io/v1beta1\",\"kind\":\"%s\",\"metadata\":{\"name\":\"%s\",\"namespace\":\"metallb-system\"},\"spec\":%s}}\n" "$1" "$2" "$3" "$4"
-}
 
 # The BFD session with 192.0.2.2 as BIRD shows it: state, interval, timeout.
 bfd_line () {
-	bird_c bird show bfd sessions | grep "^192.0.2.2 "
+	bird_bfd_session 192.0.2.2
 }
 bfd_state () {
 	bfd_line | awk "{print \$3}"
@@ -52,7 +42,7 @@ test_expect_success $P 'a BGPPeer naming an unknown BFDProfile waits for it, as 
 	mkfifo in &&
 	bgp_bg sp sh -c "exec ip netns exec $NS_node lb-bgp-peer --json -v 192.0.2.10/32 <in" &&
 	exec 9>in &&
-	event ADDED BGPPeer tor "$PEER" >&9 &&
+	metallb_event ADDED BGPPeer tor "$PEER" >&9 &&
 	test_wait_for "grep -q \"BGPPeer tor: BFDProfile fast unknown: waiting for it\" sp.err" 5 &&
 	sleep 1 &&
 	! grep SESSION sp.out &&
@@ -60,7 +50,7 @@ test_expect_success $P 'a BGPPeer naming an unknown BFDProfile waits for it, as 
 '
 
 test_expect_success $P 'the BFDProfile arrives: session and BFD Up with its intervals at BIRD' '
-	event ADDED BFDProfile fast "{\"receiveInterval\":400,\"transmitInterval\":200,\"detectMultiplier\":5}" >&9 &&
+	metallb_event ADDED BFDProfile fast "{\"receiveInterval\":400,\"transmitInterval\":200,\"detectMultiplier\":5}" >&9 &&
 	test_wait_for "bird_established bird n4" 10 &&
 	test_wait_for "test \"\$(bfd_state)\" = Up" 10 &&
 	test_wait_for "grep -q \"\\\"type\\\":\\\"BFD\\\",\\\"peer\\\":\\\"192.0.2.1\\\",\\\"state\\\":\\\"Up\\\"\" sp.out" 3 &&
@@ -71,7 +61,7 @@ test_expect_success $P 'the BFDProfile arrives: session and BFD Up with its inte
 
 test_expect_success $P 'the BFDProfile changes: new intervals by a Poll Sequence, nothing goes down' '
 	n=$(grep -c "\"type\":\"SESSION\"" sp.out) &&
-	event MODIFIED BFDProfile fast "{\"receiveInterval\":150,\"transmitInterval\":120,\"detectMultiplier\":4}" >&9 &&
+	metallb_event MODIFIED BFDProfile fast "{\"receiveInterval\":150,\"transmitInterval\":120,\"detectMultiplier\":4}" >&9 &&
 	test_wait_for "bfd_line | grep -q \" Up .* 0.150 *0.480\"" 5 &&
 	grep -q "BFDProfile fast changed: transmit 120 ms, receive 150 ms, multiplier 4" sp.err &&
 	test $(grep -c "\"type\":\"BFD\"" sp.out) = 1 &&
@@ -80,13 +70,13 @@ test_expect_success $P 'the BFDProfile changes: new intervals by a Poll Sequence
 '
 
 test_expect_success $P 'echoMode is accepted and said to be unsupported' '
-	event MODIFIED BFDProfile fast "{\"receiveInterval\":150,\"transmitInterval\":120,\"detectMultiplier\":4,\"echoMode\":true}" >&9 &&
+	metallb_event MODIFIED BFDProfile fast "{\"receiveInterval\":150,\"transmitInterval\":120,\"detectMultiplier\":4,\"echoMode\":true}" >&9 &&
 	test_wait_for "grep -q \"BFDProfile fast: echoMode: lbkit sends no echo packets\" sp.err" 5 &&
 	test "$(bfd_state)" = Up
 '
 
 test_expect_success $P 'a BFDProfile out of bounds is refused and changes nothing' '
-	event MODIFIED BFDProfile fast "{\"receiveInterval\":5}" >&9 &&
+	metallb_event MODIFIED BFDProfile fast "{\"receiveInterval\":5}" >&9 &&
 	test_wait_for "grep -q \"spec.receiveInterval: not an integer from 10 to 60000\" sp.err" 5 &&
 	bfd_line | grep " Up .* 0.150 *0.480"
 '
@@ -95,7 +85,7 @@ test_expect_success $P 'a BFDProfile out of bounds is refused and changes nothin
 # even by AdminDown; lb-bgp-peer itself keeps it (RFC 5882 §3.2) and the
 # session comes back without BFD.
 test_expect_success $P 'the BFDProfile is deleted: BFD stops (AdminDown), we keep the BGP session' '
-	event DELETED BFDProfile fast "{}" >&9 &&
+	metallb_event DELETED BFDProfile fast "{}" >&9 &&
 	test_wait_for "grep -q \"\\\"type\\\":\\\"BFD\\\",\\\"peer\\\":\\\"192.0.2.1\\\",\\\"state\\\":\\\"AdminDown\\\"\" sp.out" 5 &&
 	test_wait_for "test \"\$(bfd_state)\" != Up" 5 &&
 	grep -q "BFDProfile fast deleted: BFD stopped" sp.err &&
@@ -108,7 +98,7 @@ test_expect_success $P 'the BFDProfile is deleted: BFD stops (AdminDown), we kee
 '
 
 test_expect_success $P 'passiveMode with a passive BIRD: nobody starts, BFD stays Down' '
-	event ADDED BFDProfile fast "{\"receiveInterval\":100,\"transmitInterval\":100,\"passiveMode\":true}" >&9 &&
+	metallb_event ADDED BFDProfile fast "{\"receiveInterval\":100,\"transmitInterval\":100,\"passiveMode\":true}" >&9 &&
 	test_wait_for "grep -q \"BFD with profile fast: transmit 100 ms, receive 100 ms, multiplier 3, passive\" sp.err" 5 &&
 	sleep 3 &&
 	test "$(grep -c "\"type\":\"BFD\"" sp.out)" = 2 &&
@@ -116,7 +106,7 @@ test_expect_success $P 'passiveMode with a passive BIRD: nobody starts, BFD stay
 '
 
 test_expect_success $P 'passiveMode: BIRD starts sending, we answer and BFD comes Up' '
-	bird_conf off >bird.conf &&
+	bird_conf off | bird_router_conf &&
 	bird_c bird configure &&
 	test_wait_for "test \"\$(bfd_state)\" = Up" 10 &&
 	test_wait_for "grep -q \"\\\"type\\\":\\\"BFD\\\",\\\"peer\\\":\\\"192.0.2.1\\\",\\\"state\\\":\\\"Up\\\"\" sp.out" 3 &&
@@ -124,7 +114,7 @@ test_expect_success $P 'passiveMode: BIRD starts sending, we answer and BFD come
 '
 
 test_expect_success $P 'BGPPeer DELETED: its session and BFD end' '
-	event DELETED BGPPeer tor "$PEER" >&9 &&
+	metallb_event DELETED BGPPeer tor "$PEER" >&9 &&
 	test_wait_for "! bird_established bird n4" 10 &&
 	test_wait_for "test \"\$(bfd_state)\" != Up" 5
 '

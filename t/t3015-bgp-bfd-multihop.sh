@@ -45,12 +45,8 @@ test_expect_success $P 'set up: BIRD two routed hops away, multi-hop BFD at 100 
 	test_wait_for "test -S bird.ctl" 5
 '
 
-event () { # TYPE KIND NAME SPEC
-	printf "{\"type\":\"%s\",\"object\":{\"apiVersion\":\"metallb.io/v1beta1\",\"kind\":\"%s\",\"metadata\":{\"name\":\"%s\",\"namespace\":\"metallb-system\"},\"spec\":%s}}\n" "$1" "$2" "$3" "$4"
-}
-
 bfd_line () {
-	bird_c bird show bfd sessions | grep "^192.0.2.2 "
+	bird_bfd_session 192.0.2.2
 }
 
 PEER="{\"myASN\":64501,\"peerASN\":64500,\"peerAddress\":\"203.0.113.1\",\"ebgpMultiHop\":true,\"bfdProfile\":\"mh\"}"
@@ -59,8 +55,8 @@ test_expect_success $P 'minimumTtl 254 (the default): packets arriving with TTL 
 	mkfifo in &&
 	bgp_bg sp sh -c "exec ip netns exec $NS_node lb-bgp-peer --json -v -v 192.0.2.10/32 <in" &&
 	exec 9>in &&
-	event ADDED BFDProfile mh "{\"receiveInterval\":200,\"transmitInterval\":200}" >&9 &&
-	event ADDED BGPPeer tor "$PEER" >&9 &&
+	metallb_event ADDED BFDProfile mh "{\"receiveInterval\":200,\"transmitInterval\":200}" >&9 &&
+	metallb_event ADDED BGPPeer tor "$PEER" >&9 &&
 	test_wait_for "bird_established bird n4" 15 &&
 	test_wait_for "grep -q \"BFD with profile mh: .*, multi-hop\" sp.err" 5 &&
 	test_wait_for "grep -q \"BFD from 203.0.113.1 dropped: TTL 62 below minimumTtl 254\" sp.err" 5 &&
@@ -70,14 +66,14 @@ test_expect_success $P 'minimumTtl 254 (the default): packets arriving with TTL 
 '
 
 test_expect_success $P 'minimumTtl 63: still dropped' '
-	event MODIFIED BFDProfile mh "{\"receiveInterval\":200,\"transmitInterval\":200,\"minimumTtl\":63}" >&9 &&
+	metallb_event MODIFIED BFDProfile mh "{\"receiveInterval\":200,\"transmitInterval\":200,\"minimumTtl\":63}" >&9 &&
 	test_wait_for "grep -q \"BFD from 203.0.113.1 dropped: TTL 62 below minimumTtl 63\" sp.err" 5 &&
 	sleep 1 &&
 	! grep "\"type\":\"BFD\"" sp.out
 '
 
 test_expect_success $P 'minimumTtl 62: the multi-hop session comes Up with the profile intervals' '
-	event MODIFIED BFDProfile mh "{\"receiveInterval\":200,\"transmitInterval\":200,\"minimumTtl\":62}" >&9 &&
+	metallb_event MODIFIED BFDProfile mh "{\"receiveInterval\":200,\"transmitInterval\":200,\"minimumTtl\":62}" >&9 &&
 	test_wait_for "grep -q \"\\\"type\\\":\\\"BFD\\\",\\\"peer\\\":\\\"203.0.113.1\\\",\\\"state\\\":\\\"Up\\\"\" sp.out" 10 &&
 	test_wait_for "bfd_line | grep -q \" Up .* 0.200 *0.600\"" 5 &&
 	bird_established bird n4
